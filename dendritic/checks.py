@@ -1,0 +1,32 @@
+"""Input validation at the API boundary: every error names the parameter and its valid range."""
+
+import math
+from numbers import Integral, Real
+
+
+def positive(name, value):
+    """A real number > 0 (learning rates, ...)."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def non_negative(name, value):
+    """A real number >= 0 (noise, rates where 0 switches a mechanism off)."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def integer(name, value, minimum):
+    """An integer >= minimum (sizes, counts, epochs)."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def choice(name, value, valid):
+    """One of a fixed set of names."""
+    if value not in valid:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, valid))}; got {value!r}")
+    return value

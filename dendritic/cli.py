@@ -1,0 +1,154 @@
+"""Command line: ``python -m dendritic {train,compare,bench,tune,figures}``.
+
+Bad input prints one line and exits with status 2, before any work starts.
+Plotting and tuning libraries are imported only by the commands that use them.
+"""
+
+import argparse
+import sys
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, status 2, no usage dump
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _floats(text):
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or comma-separated numbers, got {text!r}") from None
+    return values if len(values) > 1 else values[0]
+
+
+def _names(text):
+    return tuple(v.strip() for v in text.split(",") if v.strip())
+
+
+def build_parser():
+    from .rules import CONFIGS, RULES
+
+    parser = _Parser(prog="python -m dendritic", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("train", help="train one network and print validation and test accuracy")
+    p.add_argument("--rule", required=True, help=f"one of {', '.join(RULES)}")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--config", default="poster", help=f"one of {', '.join(CONFIGS)}")
+    p.add_argument("--lr", type=float)
+    p.add_argument("--lr-rec", type=_floats, help="interneuron rule: one rate, or one per hidden layer (a,b)")
+    p.add_argument("--lr-bias", type=float, help="interneuron rule: bias learning rate")
+    p.add_argument("--no-clamp", action="store_true", help="interneuron rule: drop the original code's clamps")
+    p.add_argument("--bias", default="learned", help="learned, fixed or zero")
+    p.add_argument("--data-seed", type=int, default=0)
+
+    p = sub.add_parser("compare", help="train every rule on N seeds; print a table with statistics")
+    p.add_argument("--rules", type=_names, default=tuple(RULES))
+    p.add_argument("--seeds", type=int, default=10)
+    p.add_argument("--configs", type=_names, default=("poster",), help="comma-separated: poster,tuned")
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
+    p.add_argument("--out", help="write the per-seed results to this CSV")
+    p.add_argument("--summary", help="write the per-rule summary with p-values to this CSV")
+
+    p = sub.add_parser("bench", help="time the poster comparison and single-network training")
+    p.add_argument("--repeats", type=int, default=5)
+
+    p = sub.add_parser("tune", help="Optuna search for a rule's hyperparameters")
+    p.add_argument("--rule", required=True)
+    p.add_argument("--trials", type=int, required=True)
+    p.add_argument("--storage", default=None, help="Optuna storage URL or journal file (default: a file under data/)")
+    p.add_argument("--workers", type=int, default=1, help="parallel worker processes on this machine")
+    p.add_argument("--study", default=None, help="study name (default: tune-RULE)")
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--sampler-seed", type=int, default=0)
+    p.add_argument("--no-write", action="store_true", help="do not update data/hyperparameters.json")
+
+    p = sub.add_parser("figures", help="regenerate the poster figures under figures/")
+    p.add_argument("--quick", action="store_true", help="fewer seeds and steps (for CI)")
+    p.add_argument("--out", default=None, help="output folder (default: figures/)")
+    p.add_argument("--retrain", action="store_true", help="re-run the comparison instead of reading data/")
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ValueError as error:
+        print(f"python -m dendritic {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_train(args):
+    import dendritic as d
+
+    overrides = {k: v for k, v in dict(lr=args.lr, lr_rec=args.lr_rec, lr_bias=args.lr_bias).items() if v is not None}
+    if args.no_clamp:
+        overrides["clamp"] = False
+    rule = d.rule(args.rule, config=args.config, **overrides)
+    data = d.spiral_data(seed=args.data_seed)
+    net = d.Network(seed=args.seed, bias=args.bias)
+    result = d.train(net, rule, data, epochs=args.epochs, progress=True)
+    print(f"{rule}  seed={args.seed}  epochs={args.epochs}")
+    if result.diverged[0]:
+        print(f"diverged (NaN / inf) by step {result.diverged_step[0]}: no accuracy")
+        return 1
+    print(f"val_acc  {result.val_acc[0]:.4f}")
+    print(f"test_acc {result.test_acc[0]:.4f}")
+    print(f"dead output units {result.dead_outputs[0]}")
+    return 0
+
+
+def format_summary(table):
+    lines = [f"{'config':8} {'rule':18} {'n':>3} {'mean':>7} {'± SEM':>7} {'median':>7} {'div':>4} {'dead':>4} "
+             f"{'p Welch':>9} {'p MWU':>9}   (p vs backprop, Holm-corrected)"]
+    for e in table:
+        lines.append(f"{e['config']:8} {e['rule']:18} {e['n']:>3} {100 * e['mean']:>6.2f}% {100 * e['sem']:>6.2f}% "
+                     f"{100 * e['median']:>6.2f}% {e['diverged']:>4} {e['dead']:>4} "
+                     f"{e['p_welch_holm']:>9.3g} {e['p_mannwhitney_holm']:>9.3g}")
+    return "\n".join(lines)
+
+
+def cmd_compare(args):
+    from .experiments import FIELDS, compare, default_workers, write_csv
+    from .stats import summarize
+
+    workers = args.workers if args.workers is not None else default_workers()
+    rows = compare(args.rules, args.seeds, args.configs, args.epochs, workers=workers, progress=True)
+    table = summarize(rows)
+    print(format_summary(table))
+    if args.out:
+        write_csv(rows, args.out, FIELDS)
+        print(f"wrote {args.out}")
+    if args.summary:
+        write_csv(table, args.summary)
+        print(f"wrote {args.summary}")
+    return 0
+
+
+def cmd_bench(args):
+    from .bench import run
+
+    return run(args.repeats)
+
+
+def cmd_tune(args):
+    from .tuning import main as tune_main
+
+    return tune_main(args)
+
+
+def cmd_figures(args):
+    from .figures import main as figures_main
+
+    return figures_main(args)
+
+
+COMMANDS = dict(train=cmd_train, compare=cmd_compare, bench=cmd_bench, tune=cmd_tune, figures=cmd_figures)

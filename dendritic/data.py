@@ -1,0 +1,94 @@
+"""The 4-class 2-D spiral of the poster, split 70 / 15 / 15 (science.md, "The task")."""
+
+from dataclasses import dataclass
+import math
+
+import torch
+
+from . import checks
+
+#: Bayes-optimal accuracy of the poster's generator (K=4, sigma=0.16), from
+#: ``bayes_accuracy()``; no classifier can beat it. The ceiling on accuracy plots.
+BAYES_ACCURACY = 0.988
+
+
+@dataclass(frozen=True)
+class Spiral:
+    """A split spiral dataset. Each split is a pair ``(X float32 [n, 2], y int64 [n])``."""
+
+    train: tuple
+    val: tuple
+    test: tuple
+    classes: int
+    noise: float
+    seed: int
+
+
+def spiral_points(classes=4, per_class=2000, noise=0.16, generator=None):
+    """Unshuffled spiral, class by class: X float32 [classes * per_class, 2], y int64.
+
+    For class k and t = linspace(0, 1, N):
+        x1 = t * (sin(2 pi / K * (2t + k)) + noise * n1)
+        x2 = t * (cos(2 pi / K * (2t + k)) + noise * n2)
+    n1, n2 ~ Normal(0, 1), drawn per class as randn(N), then randn(N).
+    """
+    t = torch.linspace(0, 1, per_class, dtype=torch.float64)
+    xs, ys = [], []
+    for k in range(classes):
+        angle = 2 * math.pi / classes * (2 * t + k)
+        n1 = torch.randn(per_class, generator=generator, dtype=torch.float64)
+        n2 = torch.randn(per_class, generator=generator, dtype=torch.float64)
+        xs.append(torch.stack([t * (torch.sin(angle) + noise * n1), t * (torch.cos(angle) + noise * n2)], dim=1))
+        ys.append(torch.full((per_class,), k, dtype=torch.int64))
+    return torch.cat(xs).float(), torch.cat(ys)
+
+
+def spiral_data(classes=4, per_class=2000, noise=0.16, seed=0, split=(0.7, 0.15, 0.15)):
+    """The poster's dataset: generated with ``seed``, shuffled once, split train / val / test.
+
+    Defaults give 5600 / 1200 / 1200 points. The split is the same for every
+    network seed; only the data seed changes it.
+    """
+    classes = checks.integer("classes", classes, 2)
+    per_class = checks.integer("per_class", per_class, 1)
+    noise = checks.non_negative("noise", noise)
+    seed = checks.integer("seed", seed, 0)
+    if len(split) != 3 or any(f < 0 for f in split) or abs(sum(split) - 1) > 1e-9:
+        raise ValueError(f"split must be three fractions >= 0 (train, val, test) that sum to 1, got {split!r}")
+    generator = torch.Generator().manual_seed(seed)
+    X, y = spiral_points(classes, per_class, noise, generator)
+    order = torch.randperm(len(y), generator=generator)
+    X, y = X[order], y[order]
+    n_train = round(split[0] * len(y))
+    n_val = round(split[1] * len(y))
+    if n_train < 1:
+        raise ValueError(f"split[0] (train fraction) leaves no training points for {len(y)} points; raise it or per_class")
+    parts = [(X[a:b], y[a:b]) for a, b in ((0, n_train), (n_train, n_train + n_val), (n_train + n_val, len(y)))]
+    return Spiral(*parts, classes=classes, noise=noise, seed=seed)
+
+
+def bayes_accuracy(classes=4, noise=0.16, points=200_000, grid=2000, seed=1):
+    """Monte-Carlo estimate of the Bayes-optimal accuracy of the generator.
+
+    Samples (x, k) from the generator with t ~ Uniform(0, 1), then classifies each x
+    by the exact class likelihood p(x | k) = integral over t of N(x; t mu_k(t), (t noise)^2 I) dt,
+    computed on a grid of t values.
+    """
+    checks.positive("noise", noise)
+    g = torch.Generator().manual_seed(seed)
+    k = torch.randint(classes, (points,), generator=g)
+    t = torch.rand(points, generator=g, dtype=torch.float64)
+    angle = 2 * math.pi / classes * (2 * t + k)
+    x = t[:, None] * (torch.stack([torch.sin(angle), torch.cos(angle)], 1) + noise * torch.randn(points, 2, generator=g, dtype=torch.float64))
+    tg = (torch.arange(grid, dtype=torch.float64) + 0.5) / grid
+    loglik = []
+    for c in range(classes):
+        a = 2 * math.pi / classes * (2 * tg + c)
+        mu = tg[:, None] * torch.stack([torch.sin(a), torch.cos(a)], 1)  # [grid, 2]
+        var = (tg * noise) ** 2
+        logs = []
+        for chunk in x.split(20_000):
+            d2 = ((chunk[:, None, :] - mu[None]) ** 2).sum(-1)
+            logs.append(torch.logsumexp(-d2 / (2 * var) - torch.log(2 * math.pi * var), dim=1))
+        loglik.append(torch.cat(logs))
+    return (torch.stack(loglik, 1).argmax(1) == k).double().mean().item()

@@ -1,0 +1,54 @@
+"""The learning rules, registered by plain name, and the two configurations.
+
+``poster``: the original code's learning rates and clamps (science.md table).
+``tuned``: this project's own Optuna results, read from ``data/hyperparameters.json``.
+"""
+
+import json
+
+from .. import checks
+from ..paths import DATA
+from .backprop import Backprop
+from .base import Rule
+from .interneuron import Interneuron
+from .temporal_contrast import TemporalContrast
+
+RULES = {cls.name: cls for cls in (Backprop, TemporalContrast, Interneuron)}
+CONFIGS = ("poster", "tuned")
+HYPERPARAMETERS_FILE = DATA / "hyperparameters.json"
+
+
+def tuned_hyperparameters(name, path=None):
+    """The tuned hyperparameters of rule ``name`` from ``data/hyperparameters.json``."""
+    path = path or HYPERPARAMETERS_FILE
+    try:
+        table = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ValueError(f"config 'tuned' needs {path}; run `python -m dendritic tune --rule {name}` first") from None
+    if name not in table:
+        raise ValueError(f"config 'tuned' has no entry for rule {name!r} in {path}; tuned rules: {', '.join(table)}")
+    return dict(table[name]["params"])
+
+
+def rule(name, config="poster", **hyperparameters):
+    """Make a learning rule by name.
+
+    >>> rule("interneuron", lr=0.08, lr_rec=(0.53, 0.14), lr_bias=0.019)
+
+    Args:
+        name: one of ``RULES`` ("backprop", "temporal_contrast", "interneuron").
+        config: "poster" (the original code's defaults) or "tuned" (data/hyperparameters.json).
+        hyperparameters: override the configuration's values (lr, lr_rec, lr_bias, clamp, ...).
+    """
+    checks.choice("rule name", name, tuple(RULES))
+    checks.choice("config", config, CONFIGS)
+    cls = RULES[name]
+    params = tuned_hyperparameters(name) if config == "tuned" else {}
+    params.update(hyperparameters)
+    try:
+        return cls(**params)
+    except TypeError as error:
+        raise ValueError(f"rule {name!r} got an unknown hyperparameter: {error}") from None
+
+
+__all__ = ["RULES", "CONFIGS", "Rule", "rule", "tuned_hyperparameters", "Backprop", "TemporalContrast", "Interneuron"]

@@ -1,0 +1,85 @@
+"""Rule 3: dendrite-targeting interneurons cancel self-generated top-down input (science.md).
+
+The dendritic state itself is the error: D_l = I_TD - I_Int, where the interneuron
+input I_Int = -R_l a_l^F is driven by the layer's own forward activity and R_l
+learns (anti-Hebbian) to drive D_l^F to zero.
+"""
+
+from collections.abc import Sequence
+
+import torch
+
+from .. import checks
+from ..network import relu_derivative
+from .base import Rule, output_nudge
+
+
+class Interneuron(Rule):
+    """    I_TD^F = W_{l+1}^T a_{l+1}^F,  I_TD^B = W_{l+1}^T a_{l+1}^B,  I_Int = -R_l a_l^F
+        D_l^F  = clamp(I_TD^F - I_Int, -1, 1),   D_l^B = clamp(I_TD^B - I_Int, -1, 1)
+        N_l    = f'(z_l) * D_l^B;   N_L = clamp((2/K) f'(z_L) (target - a_L), -1, 1)
+        dW_l   = lr N_l (x) clamp(a_{l-1}^F, 0, 1),   db_l = lr_bias N_l
+        dR_l   = -lr_rec_l D_l^F (x) clamp(a_l^F, 0, 1)
+
+    Args:
+        lr, lr_bias: learning rates of forward weights and biases (> 0).
+        lr_rec: interneuron learning rate, one per hidden layer or one for all (>= 0;
+            0 freezes the interneurons).
+        clamp: keep the original code's clamps (without them the rule ran to NaN).
+    """
+
+    name = "interneuron"
+
+    def __init__(self, lr=0.0774, lr_rec=(0.533, 0.136), lr_bias=0.0187, clamp=True):
+        super().__init__(lr)
+        rates = tuple(lr_rec) if isinstance(lr_rec, Sequence) else (lr_rec,)
+        if not rates:
+            raise ValueError("lr_rec must be a number >= 0 or one per hidden layer, got an empty sequence")
+        self.lr_rec = tuple(checks.non_negative("lr_rec", r) for r in rates)
+        self._lr_bias = checks.positive("lr_bias", lr_bias)
+        if not isinstance(clamp, bool):
+            raise ValueError(f"clamp must be True or False, got {clamp!r}")
+        self.clamp = clamp
+
+    @property
+    def lr_bias(self):
+        return self._lr_bias
+
+    def hyperparameters(self):
+        return {"lr": self.lr, "lr_rec": self.lr_rec, "lr_bias": self.lr_bias, "clamp": self.clamp}
+
+    def _rates(self, hidden):
+        if len(self.lr_rec) == 1:
+            return self.lr_rec * hidden
+        if len(self.lr_rec) != hidden:
+            raise ValueError(f"lr_rec must have one rate per hidden layer ({hidden}) or a single rate, got {self.lr_rec}")
+        return self.lr_rec
+
+    def _clamp(self, t, low, high):
+        return t.clamp(low, high) if self.clamp else t
+
+    def nudges(self, weights, biases, interneurons, x, target):
+        layers = self.forward_layers(weights, biases, x)
+        top = layers[-1]
+        top["nudge"] = self._clamp(output_nudge(top["activity"], target), -1, 1)
+        top["activity_backward"] = torch.relu(top["soma"] + top["nudge"])
+        for l in range(len(layers) - 2, -1, -1):
+            layer, above, W_above = layers[l], layers[l + 1], weights[l + 1]
+            layer["top_down_forward"] = torch.bmm(above["activity"], W_above)
+            layer["top_down_backward"] = torch.bmm(above["activity_backward"], W_above)
+            layer["interneuron"] = -torch.bmm(layer["activity"], interneurons[l].mT)
+            layer["dendrite_forward"] = self._clamp(layer["top_down_forward"] - layer["interneuron"], -1, 1)
+            layer["dendrite_backward"] = self._clamp(layer["top_down_backward"] - layer["interneuron"], -1, 1)
+            layer["nudge"] = relu_derivative(layer["activity"]) * layer["dendrite_backward"]
+            if l > 0:  # the backward-phase activity is only read by the layer below
+                layer["activity_backward"] = torch.relu(layer["soma"] + layer["nudge"])
+        if self.clamp:
+            for layer in layers:
+                layer["presynaptic"] = layer["presynaptic"].clamp(0, 1)
+        return layers
+
+    def apply(self, weights, biases, interneurons, layers, learn_bias=True):
+        super().apply(weights, biases, interneurons, layers, learn_bias)
+        for R, layer, lr_rec in zip(interneurons, layers, self._rates(len(interneurons))):
+            post = self._clamp(layer["activity"], 0, 1)
+            R.baddbmm_(layer["dendrite_forward"].mT, post, alpha=-lr_rec)  # anti-Hebbian: drives D^F to 0

@@ -118,15 +118,17 @@ class Network(nn.Module):
         """R_l for the hidden layers l = 1 .. L-1, each [n_l, n_l] (or [S, n_l, n_l])."""
         return [getattr(self, f"R{l}") for l in range(1, self.layers)]
 
-    def stacked(self):
+    def stacked(self, detach=True):
         """Views with a leading member dimension, sharing storage with the network.
 
         Returns (weights [S, out, in], biases [S, 1, out], interneurons [S, n, n]):
-        updating them in place updates the network.
+        updating them in place updates the network. ``detach=False`` keeps the
+        autograd graph (for ``forward``); the learning rules work on detached views.
         """
         lead = (lambda t: t) if self.ensemble else (lambda t: t.unsqueeze(0))
-        weights = [lead(W.data) for W in self.weights]
-        biases = [lead(b.data).unsqueeze(1) for b in self.biases]
+        raw = (lambda t: t.detach()) if detach else (lambda t: t)
+        weights = [lead(raw(W)) for W in self.weights]
+        biases = [lead(raw(b)).unsqueeze(1) for b in self.biases]
         interneurons = [lead(R) for R in self.interneurons]
         return weights, biases, interneurons
 
@@ -147,7 +149,7 @@ class Network(nn.Module):
     # --- use ----------------------------------------------------------------
     def forward(self, X):
         """Output activity a_L for a batch: X [n, in] -> [n, K] ([S, n, K] for an ensemble)."""
-        weights, biases, _ = self.stacked()
+        weights, biases, _ = self.stacked(detach=False)
         _, activities = forward(weights, biases, self._batch(X))
         return self._unbatch(activities[-1])
 

@@ -4,6 +4,7 @@
 ``tuned``: this project's own Optuna results, read from ``data/hyperparameters.json``.
 """
 
+import inspect
 import json
 
 from .. import checks
@@ -45,10 +46,11 @@ def rule(name, config="poster", **hyperparameters):
     cls = RULES[name]
     params = tuned_hyperparameters(name) if config == "tuned" else {}
     params.update(hyperparameters)
-    try:
-        return cls(**params)
-    except TypeError as error:
-        raise ValueError(f"rule {name!r} got an unknown hyperparameter: {error}") from None
+    valid = [p for p in inspect.signature(cls).parameters]
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise ValueError(f"rule {name!r} has no hyperparameter {', '.join(unknown)}; valid: {', '.join(valid)}")
+    return cls(**params)
 
 
 __all__ = ["RULES", "CONFIGS", "Rule", "rule", "tuned_hyperparameters", "Backprop", "TemporalContrast", "Interneuron"]

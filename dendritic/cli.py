@@ -27,13 +27,13 @@ def _names(text):
 
 
 def build_parser():
-    from .rules import CONFIGS, RULES
+    from .rules import ALL_RULES, CONFIGS, RULES
 
     parser = _Parser(prog="python -m dendritic", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("train", help="train one network and print validation and test accuracy")
-    p.add_argument("--rule", required=True, help=f"one of {', '.join(RULES)}")
+    p.add_argument("--rule", required=True, help=f"one of {', '.join(ALL_RULES)}")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--config", default="poster", help=f"one of {', '.join(CONFIGS)}")
@@ -64,12 +64,22 @@ def build_parser():
     p.add_argument("--study", default=None, help="study name (default: tune-RULE)")
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--sampler-seed", type=int, default=0)
-    p.add_argument("--no-write", action="store_true", help="do not update data/hyperparameters.json")
+    p.add_argument("--no-write", action="store_true", help="do not update data/hyperparameters.json and figures/tuning_*")
+    p.add_argument("--per-class", type=int, default=2000,
+                   help="spiral points per class (2000 = poster); smaller only for quick tests, never written to data/")
+    p.add_argument("--ungated-output", action="store_true",
+                   help="not the poster's: the output nudge skips f'(z_L), so silent output units still learn")
+    p.add_argument("--lr-decay", default="constant", help="constant (poster) or linear: rates fall to 0 over the run")
+    p.add_argument("--confirm", type=int, default=5,
+                   help="re-train the K best trials on as many new seeds; keep the best over all seeds (0: off)")
 
     p = sub.add_parser("figures", help="regenerate the poster figures under figures/")
-    p.add_argument("--quick", action="store_true", help="fewer seeds and steps (for CI)")
+    p.add_argument("--quick", action="store_true",
+                   help="3 seeds on a smaller spiral, Fig. 4 from that run; never writes data/ (for CI)")
     p.add_argument("--out", default=None, help="output folder (default: figures/)")
-    p.add_argument("--retrain", action="store_true", help="re-run the comparison instead of reading data/")
+    p.add_argument("--retrain", action="store_true",
+                   help="rewrite data/comparison.csv and data/comparison_summary.csv from this run's training "
+                        "(otherwise only when missing or when the hyperparameters changed)")
     return parser
 
 

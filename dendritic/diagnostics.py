@@ -39,7 +39,7 @@ def update_angles(rule, weights, biases, interneurons, x, target, layers=None):
 
 def cancellation(layers):
     """Per hidden layer with interneurons: mean |D^F|^2 and the fraction cancelled
-    1 - |D^F| / |W^T a^F| (1 = perfect cancellation). Dict of [S] tensors."""
+    1 - |D^F| / |W^T a^F| (1 = perfect cancellation; NaN with no top-down input). Dict of [S] tensors."""
     out = {}
     for l, layer in enumerate(layers, start=1):
         if "top_down_forward" not in layer:
@@ -47,7 +47,9 @@ def cancellation(layers):
         residual = layer["dendrite_forward"].flatten(1)
         top_down = layer["top_down_forward"].flatten(1)
         out[f"residual/layer{l}"] = (residual ** 2).mean(1)
-        out[f"cancelled/layer{l}"] = 1 - residual.norm(dim=1) / top_down.norm(dim=1).clamp_min(1e-12)
+        norm = top_down.norm(dim=1)
+        # no top-down input (a silent layer above): nothing to cancel, the fraction is undefined
+        out[f"cancelled/layer{l}"] = torch.where(norm > 1e-6, 1 - residual.norm(dim=1) / norm, torch.nan)
     return out
 
 
@@ -62,6 +64,7 @@ class Recorder:
         row = {"step": torch.tensor(step)}
         row.update({f"angle/{k}": v for k, v in update_angles(self.rule, weights, biases, interneurons, x, target, layers).items()})
         row.update(cancellation(layers))
+        row.update(self.rule.diagnostics(weights, interneurons))
         for l, layer in enumerate(layers, start=1):
             for key in RECORDED_STATES:
                 if key in layer:

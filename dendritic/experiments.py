@@ -14,7 +14,7 @@ import torch
 from . import checks
 from .data import spiral_data
 from .network import Network
-from .rules import CONFIGS, RULES, rule as make_rule
+from .rules import ALL_RULES, CONFIGS, RULES, rule as make_rule
 from .training import train
 
 FIELDS = ("config", "rule", "seed", "val_acc", "test_acc", "diverged", "dead_outputs", "hyperparameters")
@@ -37,7 +37,7 @@ def compare(rules=tuple(RULES), seeds=10, configs=("poster",), epochs=1, data_se
     Rows: config, rule, seed, val_acc, test_acc (NaN if diverged), diverged, dead_outputs, hyperparameters.
     """
     for name in rules:
-        checks.choice("rule", name, tuple(RULES))
+        checks.choice("rule", name, tuple(ALL_RULES))
     for config in configs:
         checks.choice("config", config, CONFIGS)
         if config == "tuned":  # fail before any work if the tuned table is missing

@@ -120,7 +120,8 @@ def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=Non
     inputs = X_train[order].unsqueeze(2)                                              # [steps, S, 1, in]
     targets = torch.nn.functional.one_hot(y_train[order], K).float().unsqueeze(2)      # [steps, S, 1, K]
 
-    weights, biases, interneurons = net.stacked()
+    weights, biases, _ = net.stacked()
+    interneurons = rule.state(net)  # R_l, and any other rule state (top-down B_l, ...)
     learn_bias = net.bias == "learned"
     curve_steps, curve_acc, curve_loss = [], [], []
     diverged_step = np.full(net.members, -1)
@@ -135,17 +136,24 @@ def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=Non
 
     from tqdm.auto import tqdm
     bar = tqdm(total=steps, desc=f"{rule.name} x{net.members}", disable=not progress, leave=False)
-    checkpoint(0)
+    # Per-sample tensors are tiny: a second intra-op thread only adds synchronisation,
+    # and on a busy machine it slows training many times over. Same numbers either way.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     layers = None
-    with torch.inference_mode():
-        for step, (x, target) in enumerate(zip(inputs.unbind(0), targets.unbind(0))):
-            layers = rule.nudges(weights, biases, interneurons, x, target)
-            if recorder is not None and step % record_every == 0:
-                recorder.record(step, weights, biases, interneurons, x, target, layers)
-            rule.apply(weights, biases, interneurons, layers, learn_bias)
-            if (step + 1) % eval_every == 0 or step + 1 == steps:
-                checkpoint(step + 1)
-                bar.update(len(curve_steps) and (step + 1 - bar.n))
+    try:
+        checkpoint(0)
+        with torch.inference_mode():
+            for step, (x, target) in enumerate(zip(inputs.unbind(0), targets.unbind(0))):
+                layers = rule.nudges(weights, biases, interneurons, x, target)
+                if recorder is not None and step % record_every == 0:
+                    recorder.record(step, weights, biases, interneurons, x, target, layers)
+                rule.apply(weights, biases, interneurons, layers, learn_bias, scale=rule.lr_factor(step, steps))
+                if (step + 1) % eval_every == 0 or step + 1 == steps:
+                    checkpoint(step + 1)
+                    bar.update(len(curve_steps) and (step + 1 - bar.n))
+    finally:
+        torch.set_num_threads(threads)
     bar.close()
     net._last_step = layers
 

@@ -13,8 +13,16 @@ from .backprop import Backprop
 from .base import Rule
 from .interneuron import Interneuron
 from .temporal_contrast import TemporalContrast
+from .dale import Dale
+from .feedback_rules import FeedbackAlignment, KolenPollack
+from .nonlinear_interneuron import NonlinearInterneuron
 
+#: The poster's three rules (what the poster figures compare).
 RULES = {cls.name: cls for cls in (Backprop, TemporalContrast, Interneuron)}
+#: Beyond the poster (notebook 06): no weight transport, Dale's law, nonlinear interneurons.
+BEYOND = {cls.name: cls for cls in (FeedbackAlignment, KolenPollack, NonlinearInterneuron, Dale)}
+#: Every rule ``rule()`` can make.
+ALL_RULES = {**RULES, **BEYOND}
 CONFIGS = ("poster", "tuned")
 HYPERPARAMETERS_FILE = DATA / "hyperparameters.json"
 
@@ -37,13 +45,14 @@ def rule(name, config="poster", **hyperparameters):
     >>> rule("interneuron", lr=0.08, lr_rec=(0.53, 0.14), lr_bias=0.019)
 
     Args:
-        name: one of ``RULES`` ("backprop", "temporal_contrast", "interneuron").
+        name: one of ``RULES`` ("backprop", "temporal_contrast", "interneuron") or of ``BEYOND``
+            ("feedback_alignment", "kolen_pollack", "nonlinear_interneuron", "dale").
         config: "poster" (the original code's defaults) or "tuned" (data/hyperparameters.json).
         hyperparameters: override the configuration's values (lr, lr_rec, lr_bias, clamp, ...).
     """
-    checks.choice("rule name", name, tuple(RULES))
+    checks.choice("rule name", name, tuple(ALL_RULES))
     checks.choice("config", config, CONFIGS)
-    cls = RULES[name]
+    cls = ALL_RULES[name]
     params = tuned_hyperparameters(name) if config == "tuned" else {}
     params.update(hyperparameters)
     valid = [p for p in inspect.signature(cls).parameters]
@@ -53,4 +62,4 @@ def rule(name, config="poster", **hyperparameters):
     return cls(**params)
 
 
-__all__ = ["RULES", "CONFIGS", "Rule", "rule", "tuned_hyperparameters", "Backprop", "TemporalContrast", "Interneuron"]
+__all__ = ["RULES", "BEYOND", "ALL_RULES", "CONFIGS", "Rule", "rule", "tuned_hyperparameters", "Backprop", "TemporalContrast", "Interneuron"]

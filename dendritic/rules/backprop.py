@@ -15,12 +15,12 @@ class Backprop(Rule):
 
     name = "backprop"
 
-    def __init__(self, lr=0.1616):
-        super().__init__(lr)
+    def __init__(self, lr=0.1616, output_gate=True, lr_decay="constant"):
+        super().__init__(lr, output_gate, lr_decay)
 
     def nudges(self, weights, biases, interneurons, x, target):
         layers = self.forward_layers(weights, biases, x)
-        N = output_nudge(layers[-1]["activity"], target)
+        N = output_nudge(layers[-1]["activity"], target, self.output_gate)
         layers[-1]["nudge"] = N
         for l in range(len(layers) - 2, -1, -1):
             N = relu_derivative(layers[l]["activity"]) * torch.bmm(N, weights[l + 1])

@@ -12,10 +12,11 @@ import torch
 from .. import checks
 from ..network import relu_derivative
 from .base import Rule, output_nudge
+from .feedback import TopDown
 
 
-class Interneuron(Rule):
-    """    I_TD^F = W_{l+1}^T a_{l+1}^F,  I_TD^B = W_{l+1}^T a_{l+1}^B,  I_Int = -R_l a_l^F
+class Interneuron(TopDown, Rule):
+    """    I_TD^F = B_l a_{l+1}^F,  I_TD^B = B_l a_{l+1}^B,  I_Int = -R_l a_l^F     (B_l = W_{l+1}^T on the poster)
         D_l^F  = clamp(I_TD^F - I_Int, -1, 1),   D_l^B = clamp(I_TD^B - I_Int, -1, 1)
         N_l    = f'(z_l) * D_l^B;   N_L = clamp((2/K) f'(z_L) (target - a_L), -1, 1)
         dW_l   = lr N_l (x) clamp(a_{l-1}^F, 0, 1),   db_l = lr_bias N_l
@@ -26,12 +27,16 @@ class Interneuron(Rule):
         lr_rec: interneuron learning rate, one per hidden layer or one for all (>= 0;
             0 freezes the interneurons).
         clamp: keep the original code's clamps (without them the rule ran to NaN).
+        output_gate, lr_decay: options that are not the poster's, see ``Rule``.
+        top_down, decay: where B_l comes from, see ``dendritic.rules.feedback``.
     """
 
     name = "interneuron"
 
-    def __init__(self, lr=0.0774, lr_rec=(0.533, 0.136), lr_bias=0.0187, clamp=True):
-        super().__init__(lr)
+    def __init__(self, lr=0.0774, lr_rec=(0.533, 0.136), lr_bias=0.0187, clamp=True,
+                 output_gate=True, lr_decay="constant", top_down="transpose", decay=None):
+        super().__init__(lr, output_gate, lr_decay)
+        self._init_top_down(top_down, decay)
         rates = tuple(lr_rec) if isinstance(lr_rec, Sequence) else (lr_rec,)
         if not rates:
             raise ValueError("lr_rec must be a number >= 0 or one per hidden layer, got an empty sequence")
@@ -46,7 +51,8 @@ class Interneuron(Rule):
         return self._lr_bias
 
     def hyperparameters(self):
-        return {"lr": self.lr, "lr_rec": self.lr_rec, "lr_bias": self.lr_bias, "clamp": self.clamp}
+        return {"lr": self.lr, "lr_rec": self.lr_rec, "lr_bias": self.lr_bias, "clamp": self.clamp, **self.options(),
+                **self.top_down_options()}
 
     def _rates(self, hidden):
         if len(self.lr_rec) == 1:
@@ -61,13 +67,14 @@ class Interneuron(Rule):
     def nudges(self, weights, biases, interneurons, x, target):
         layers = self.forward_layers(weights, biases, x)
         top = layers[-1]
-        top["nudge"] = self._clamp(output_nudge(top["activity"], target), -1, 1)
+        top["nudge"] = self._clamp(output_nudge(top["activity"], target, self.output_gate), -1, 1)
         top["activity_backward"] = torch.relu(top["soma"] + top["nudge"])
+        top_down = self.top_down_weights(weights, interneurons)
         for l in range(len(layers) - 2, -1, -1):
-            layer, above, W_above = layers[l], layers[l + 1], weights[l + 1]
-            layer["top_down_forward"] = torch.bmm(above["activity"], W_above)
-            layer["top_down_backward"] = torch.bmm(above["activity_backward"], W_above)
-            layer["interneuron"] = -torch.bmm(layer["activity"], interneurons[l].mT)
+            layer, above, B = layers[l], layers[l + 1], top_down[l]
+            layer["top_down_forward"] = torch.bmm(above["activity"], B.mT)
+            layer["top_down_backward"] = torch.bmm(above["activity_backward"], B.mT)
+            layer["interneuron"] = self.interneuron_input(interneurons, l, layer)
             layer["dendrite_forward"] = self._clamp(layer["top_down_forward"] - layer["interneuron"], -1, 1)
             layer["dendrite_backward"] = self._clamp(layer["top_down_backward"] - layer["interneuron"], -1, 1)
             layer["nudge"] = relu_derivative(layer["activity"]) * layer["dendrite_backward"]
@@ -78,8 +85,12 @@ class Interneuron(Rule):
                 layer["presynaptic"] = layer["presynaptic"].clamp(0, 1)
         return layers
 
-    def apply(self, weights, biases, interneurons, layers, learn_bias=True):
-        super().apply(weights, biases, interneurons, layers, learn_bias)
+    def interneuron_input(self, interneurons, l, layer):
+        """I_Int of hidden layer l: -R_l a_l^F, driven by the layer's own forward activity."""
+        return -torch.bmm(layer["activity"], interneurons[l].mT)
+
+    def apply(self, weights, biases, interneurons, layers, learn_bias=True, scale=1.0):
+        super().apply(weights, biases, interneurons, layers, learn_bias, scale)
         for R, layer, lr_rec in zip(interneurons, layers, self._rates(len(interneurons))):
             post = self._clamp(layer["activity"], 0, 1)
-            R.baddbmm_(layer["dendrite_forward"].mT, post, alpha=-lr_rec)  # anti-Hebbian: drives D^F to 0
+            R.baddbmm_(layer["dendrite_forward"].mT, post, alpha=-lr_rec * scale)  # anti-Hebbian: drives D^F to 0

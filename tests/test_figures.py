@@ -1,0 +1,234 @@
+"""The poster figures: every figure function runs, Fig. 4 draws the CSV's p-values,
+the CLI writes every file, and nothing changes matplotlib's global style."""
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import dendritic
+from dendritic import figures
+from dendritic.experiments import FIELDS, read_csv, write_csv
+from dendritic.paths import DATA
+from dendritic.stats import summarize
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """Every rule, poster config, 2 seeds on a small spiral, with records."""
+    return figures.train_ensembles(("poster",), seeds=2, per_class=100, record_every=8, eval_every=35)
+
+
+@pytest.fixture(scope="module")
+def tiny_data():
+    return dendritic.spiral_data(per_class=100)
+
+
+def _axes(figsize=(4, 3), n=1):
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=figsize)
+    return fig.subplots(1, n) if n > 1 else fig.subplots()
+
+
+def test_every_figure_returns_a_figure(runs, tiny_data):
+    from matplotlib.figure import Figure
+
+    results = {key: result for key, (result, _) in runs.items()}
+    rows = figures.comparison_rows(runs)
+    made = [figures.fig1(), figures.fig2(tiny_data, {name: runs[("poster", name)][1] for name in dendritic.RULES}),
+            figures.fig3(results), figures.fig4(rows, summarize(rows)),
+            figures.fig5({name: result for (_, name), result in results.items()})]
+    for fig in made:
+        assert isinstance(fig, Figure)
+        fig.canvas.draw()  # layout and text render without error
+
+
+def test_rows_are_the_comparison_rows(runs):
+    rows = figures.comparison_rows(runs)
+    assert len(rows) == 3 * 2 and set(FIELDS) <= set(rows[0])
+    result, _ = runs[("poster", "interneuron")]
+    mine = [r["val_acc"] for r in rows if r["rule"] == "interneuron"]
+    np.testing.assert_array_equal(mine, result.val_acc)
+
+
+def test_training_matches_compare_seed_by_seed():
+    from dendritic.experiments import compare
+    theirs = compare(("backprop",), seeds=1)
+    mine = figures.comparison_rows(figures.train_ensembles(("poster",), ("backprop",), seeds=1))
+    assert mine == theirs
+
+
+def _fake_rows():
+    rng = np.random.default_rng(1)
+    rows = []
+    for name, mean in (("backprop", 0.93), ("temporal_contrast", 0.92), ("interneuron", 0.88)):
+        for seed in range(6):
+            diverged = name == "interneuron" and seed == 5
+            acc = math.nan if diverged else float(np.clip(mean + 0.02 * rng.standard_normal(), 0, 1))
+            dead = int(name == "backprop" and seed < 2)
+            if dead:
+                acc = 0.5 + 0.1 * seed
+            rows.append(dict(config="poster", rule=name, seed=seed, val_acc=acc, test_acc=acc, diverged=diverged,
+                             dead_outputs=dead, hyperparameters="lr=0.1"))
+    return rows
+
+
+def test_committed_results_are_rewritten_only_when_stale(tmp_path):
+    rows = [r for r in _fake_rows() if not r["diverged"]]
+    write_csv(rows, tmp_path / "rows.csv", FIELDS)
+    committed = read_csv(tmp_path / "rows.csv")
+    assert figures._differences(rows, committed) == ([], [])
+    changed = [dict(r) for r in rows]
+    changed[0]["hyperparameters"] = "lr=0.2"  # data/hyperparameters.json changed since: stale
+    changed[-1]["val_acc"] += 0.01            # same hyperparameters, other outcome: only a warning
+    stale, mismatched = figures._differences(changed, committed)
+    assert stale == [("poster", "backprop")] and mismatched == [("poster", "interneuron", changed[-1]["seed"])]
+    assert figures._differences(rows + [dict(rows[0], config="tuned")], committed)[0] == [("tuned", "backprop")]
+
+
+def test_committed_comparison_is_current():
+    """data/comparison*.csv were trained with today's hyperparameters and the summary is theirs."""
+    rows, summary = read_csv(DATA / "comparison.csv"), read_csv(DATA / "comparison_summary.csv")
+    assert {r["config"] for r in rows} == set(figures.available_configs())
+    for r in rows:
+        current = dendritic.rule(r["rule"], config=r["config"]).hyperparameters()
+        assert r["hyperparameters"] == ";".join(f"{k}={v}" for k, v in current.items()), "rerun `make figures`"
+    for mine, committed in zip(summarize(rows), summary, strict=True):
+        assert (mine["config"], mine["rule"], mine["dead"], mine["diverged"]) == \
+               (committed["config"], committed["rule"], committed["dead"], committed["diverged"])
+        assert mine["mean"] == pytest.approx(committed["mean"], abs=1e-5)
+
+
+def test_fig4_draws_the_p_values_of_the_summary_csv(tmp_path):
+    write_csv(_fake_rows(), tmp_path / "rows.csv", FIELDS)
+    write_csv(summarize(_fake_rows()), tmp_path / "summary.csv")
+    rows, summary = read_csv(tmp_path / "rows.csv"), read_csv(tmp_path / "summary.csv")
+    ax = figures.fig4(rows, summary).axes[0]
+    drawn = {text.get_text() for text in ax.texts}
+    by_rule = {s["rule"]: s for s in summary}
+    assert {a["rule"] for a in ax.pvalue_annotations} == {"temporal_contrast", "interneuron"}
+    for annotation in ax.pvalue_annotations:
+        entry = by_rule[annotation["rule"]]
+        assert annotation["p_welch_holm"] == entry["p_welch_holm"]
+        assert annotation["p_mannwhitney_holm"] == entry["p_mannwhitney_holm"]
+        assert annotation["text"] in drawn
+        assert f"Welch p = {figures.format_p(entry['p_welch_holm'])}" in annotation["text"]
+        assert f"MWU p = {figures.format_p(entry['p_mannwhitney_holm'])}" in annotation["text"]
+
+
+def test_fig4_marks_dead_seeds_and_never_plots_diverged_runs():
+    ax = figures.fig4(_fake_rows(), summarize(_fake_rows()), yscale="linear").axes[0]
+    from matplotlib.collections import PathCollection
+    scatters = [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets())]
+    assert sum(len(c.get_offsets()) for c in scatters) == 3 * 6 - 1  # 18 runs, one diverged: no point for it
+    dead = [c for c in scatters if np.allclose(c.get_facecolor()[0], [1, 1, 1, 1])]  # hollow markers
+    assert sum(len(c.get_offsets()) for c in dead) == 2
+    texts = {t.get_text() for t in ax.texts}
+    assert "dead 2/6\ndiverged 0" in texts and "dead 0/6\ndiverged 1" in texts
+
+
+def test_fig4_rejects_a_summary_of_other_rows():
+    rows = _fake_rows()
+    with pytest.raises(ValueError, match="summary"):
+        figures.plot_accuracy_comparison(_axes(), rows, [s for s in summarize(rows) if s["rule"] != "interneuron"])
+
+
+def test_decision_map_orientation_matches_predict():
+    net = dendritic.Network(seed=4)
+    classes = figures.decision_map(net, limit=1.0, resolution=7)
+    grid = np.linspace(-1, 1, 7)
+    out = net(torch.tensor([[grid[5], grid[1]]], dtype=torch.float32))  # column 5 = x1, row 1 = x2
+    expected = int(out.argmax()) if out.max() > 0 else -1
+    assert classes[1, 5] == expected
+
+
+def test_decision_map_marks_silent_outputs():
+    net = dendritic.Network(seed=0)
+    with torch.no_grad():
+        net.b3.fill_(-100.0)  # every output unit silent everywhere: no answer
+    assert (figures.decision_map(net, resolution=5) == -1).all()
+
+
+def test_layer_activity_is_class_mean_sorted_by_preference(runs, tiny_data):
+    _, net = runs[("poster", "backprop")]
+    axes = figures.plot_layer_activity(_axes(n=3), net, tiny_data, member=1)
+    image = axes[1].images[0].get_array()
+    X, y = tiny_data.val
+    _, activities = net.somas_and_activities(X)
+    a = activities[1][1].numpy()
+    means = np.stack([a[y.numpy() == k].mean(0) for k in range(4)])
+    # same columns, reordered so that the preferred class never decreases (silent units last)
+    assert sorted(map(tuple, np.round(means.T, 5))) == sorted(map(tuple, np.round(np.asarray(image).T, 5)))
+    preferred = [np.argmax(c) if c.max() > 0 else 4 for c in np.asarray(image).T]
+    assert preferred == sorted(preferred)
+
+
+def test_smooth_and_swarm():
+    values = np.arange(10.0)[:, None]
+    np.testing.assert_allclose(figures.smooth(values, 3)[1:-1, 0], values[1:-1, 0])
+    with_nan = values.copy()
+    with_nan[4] = np.nan
+    assert figures.smooth(with_nan, 3)[4, 0] == pytest.approx(4.0)  # mean of 3 and 5
+    y = np.array([0.0, 0.001, 0.002, 0.5, 0.0015])
+    x = figures._swarm(y, spacing=0.01, step=0.1)
+    for i in range(len(y)):
+        for j in range(i):
+            assert abs(y[i] - y[j]) >= 0.01 or abs(x[i] - x[j]) >= 0.1 - 1e-12
+
+
+@pytest.mark.parametrize("call, word", [
+    (lambda runs, data: figures.plot_spiral(_axes(), data, splits=("train", "bogus")), "split"),
+    (lambda runs, data: figures.plot_decision_map(_axes(), runs[("poster", "backprop")][1], member=2), "member"),
+    (lambda runs, data: figures.plot_decision_map(_axes(), runs[("poster", "backprop")][1], resolution=1), "resolution"),
+    (lambda runs, data: figures.plot_angles(_axes(), runs[("poster", "backprop")][0]), "record_every"),
+    (lambda runs, data: figures.plot_cancellation(_axes(), runs[("poster", "temporal_contrast")][0]), "residual"),
+    (lambda runs, data: figures.plot_layer_activity(_axes(n=2), runs[("poster", "backprop")][1], data), "axes"),
+    (lambda runs, data: figures.save(figures.fig1(), "x.png"), "name"),
+])
+def test_bad_input_names_the_parameter(runs, tiny_data, call, word):
+    with pytest.raises(ValueError, match=word):
+        call(runs, tiny_data)
+
+
+def test_cli_quick_writes_every_png_and_svg_and_leaves_data_alone(tmp_path):
+    watched = [DATA / "comparison.csv", DATA / "comparison_summary.csv"]
+    before = [p.stat().st_mtime_ns if p.exists() else None for p in watched]
+    result = subprocess.run([sys.executable, "-m", "dendritic", "figures", "--quick", "--out", str(tmp_path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    for name in figures.NAMES.values():
+        for suffix in ("png", "svg"):
+            assert (tmp_path / f"{name}.{suffix}").stat().st_size > 5000, name
+    assert [p.stat().st_mtime_ns if p.exists() else None for p in watched] == before
+
+
+@pytest.mark.parametrize("args, word", [
+    (["--quick", "--retrain"], "--retrain"),
+    (["--quick", "--out", "/dev/null/figures"], "--out"),
+])
+def test_cli_bad_input_one_line_exit_2(args, word):
+    result = subprocess.run([sys.executable, "-m", "dendritic", "figures", *args], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and word in lines[0], result.stderr
+
+
+def test_no_global_style_change_and_no_matplotlib_at_import(tmp_path):
+    code = """
+import sys
+import dendritic
+assert "matplotlib" not in sys.modules, "import dendritic must not import matplotlib"
+import matplotlib
+before = dict(matplotlib.rcParams)
+import dendritic.figures as f
+assert dict(matplotlib.rcParams) == before, "import changed rcParams"
+f.save(f.fig1(), "fig1", sys.argv[1])
+assert dict(matplotlib.rcParams) == before, "drawing changed rcParams"
+"""
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr

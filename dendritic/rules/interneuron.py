@@ -91,6 +91,6 @@ class Interneuron(TopDown, Rule):
 
     def apply(self, weights, biases, interneurons, layers, learn_bias=True, scale=1.0):
         super().apply(weights, biases, interneurons, layers, learn_bias, scale)
-        for R, layer, lr_rec in zip(interneurons, layers, self._rates(len(interneurons))):
-            post = self._clamp(layer["activity"], 0, 1)
+        for R, layer, above, lr_rec in zip(interneurons, layers, layers[1:], self._rates(len(interneurons))):
+            post = above["presynaptic"]  # clamp(a_l^F, 0, 1): already computed as the next layer's input
             R.baddbmm_(layer["dendrite_forward"].mT, post, alpha=-lr_rec * scale)  # anti-Hebbian: drives D^F to 0

@@ -6,20 +6,9 @@ The committed artifacts are the .ipynb files; this script is how they were made,
 so an edit to a lesson is an edit here followed by a re-run.
 """
 
-from pathlib import Path
+from nbformat.v4 import new_code_cell
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-HERE = Path(__file__).resolve().parent.parent
-
-
-def md(text):
-    return new_markdown_cell(text.strip("\n"))
-
-
-def code(text):
-    return new_code_cell(text.strip("\n"))
+from cells import code, md, write
 
 
 def exercise(text):
@@ -37,18 +26,6 @@ def solution(text):
     cell.metadata["jupyter"] = {"source_hidden": True}
     cell.metadata["tags"] = ["solution"]
     return cell
-
-
-def write(name, cells):
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"c{i:03d}"  # stable ids: a re-run gives the same file
-    nbformat.validate(nb)
-    path = HERE / name
-    nbformat.write(nb, path)
-    print(f"wrote {path.relative_to(HERE.parent)} ({path.stat().st_size / 1e3:.0f} kB)")
 
 
 # --- 00_overview.ipynb -----------------------------------------------------

@@ -6,32 +6,7 @@ The committed artifacts are the .ipynb files; this script is how they were made,
 so an edit to a lesson is an edit here followed by a re-run.
 """
 
-from pathlib import Path
-
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-HERE = Path(__file__).resolve().parent.parent
-
-
-def md(text):
-    return new_markdown_cell(text.strip("\n"))
-
-
-def code(text, hidden=False):
-    cell = new_code_cell(text.strip("\n"))
-    if hidden:
-        cell.metadata["jupyter"] = {"source_hidden": True}
-    return cell
-
-
-def write(name, cells):
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    path = HERE / name
-    nbformat.write(nb, path)
-    print(f"wrote {path.relative_to(HERE.parent)} ({path.stat().st_size / 1e3:.0f} kB)")
+from cells import code, md, write
 
 
 SETUP = '''

@@ -6,24 +6,10 @@ The committed artifact is the .ipynb; this script is how it was made, so an edit
 to the lesson is an edit here followed by a re-run.
 """
 
-from pathlib import Path
+from cells import code, md, write
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-HERE = Path(__file__).resolve().parent.parent
 NAME = "05_reproducing_the_comparison.ipynb"
-
-
-def md(text):
-    return new_markdown_cell(text.strip("\n"))
-
-
-def code(text, hidden=False):
-    cell = new_code_cell(text.strip("\n"))
-    if hidden:
-        cell.metadata["jupyter"] = {"source_hidden": True}
-    return cell
 
 
 CELLS = [
@@ -459,14 +445,5 @@ for s in summary:
 ]
 
 
-def main():
-    nb = new_notebook(cells=CELLS)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    path = HERE / NAME
-    nbformat.write(nb, path)
-    print(f"wrote {path.relative_to(HERE.parent)} ({path.stat().st_size / 1e3:.0f} kB)")
-
-
 if __name__ == "__main__":
-    main()
+    write(NAME, CELLS)

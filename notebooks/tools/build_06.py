@@ -6,24 +6,10 @@ The committed artifact is the .ipynb; this script is how it was made, so an edit
 to the lesson is an edit here followed by a re-run.
 """
 
-from pathlib import Path
+from cells import code, md, write
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-HERE = Path(__file__).resolve().parent.parent
 NAME = "06_beyond_the_poster.ipynb"
-
-
-def md(text):
-    return new_markdown_cell(text.strip("\n"))
-
-
-def code(text, hidden=False):
-    cell = new_code_cell(text.strip("\n"))
-    if hidden:
-        cell.metadata["jupyter"] = {"source_hidden": True}
-    return cell
 
 
 CELLS = [
@@ -416,16 +402,5 @@ much of each gap to backprop is the ReLU output problem of notebook 05 rather th
 ]
 
 
-def main():
-    nb = new_notebook(cells=CELLS, metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"}})
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"c{i:03d}"
-    path = HERE / NAME
-    nbformat.write(nb, path)
-    print(f"wrote {path}")
-
-
 if __name__ == "__main__":
-    main()
+    write(NAME, CELLS)

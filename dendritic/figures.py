@@ -754,16 +754,9 @@ def available_configs():
 
 def _train_job(job):
     config, name, seeds, per_class, data_seed, record_every, eval_every = job
-    # one thread: batch-1 steps on small matrices gain nothing from more, and lose
-    # a lot when threads compete for busy cores
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        data = spiral_data(per_class=per_class, seed=data_seed)
-        net = Network(seed=list(seeds))
-        result = train(net, make_rule(name, config=config), data, eval_every=eval_every, record_every=record_every)
-    finally:
-        torch.set_num_threads(threads)
+    data = spiral_data(per_class=per_class, seed=data_seed)
+    net = Network(seed=list(seeds))
+    result = train(net, make_rule(name, config=config), data, eval_every=eval_every, record_every=record_every)
     return result, {k: v.detach().numpy() for k, v in net.state_dict().items()}
 
 

@@ -40,7 +40,6 @@ import os
 from pathlib import Path
 import re
 import socket
-import sys
 import tempfile
 import time
 import warnings
@@ -351,9 +350,6 @@ def work(spec, bar=None, opened=None):
 
     ``opened``: the (study, storage) pair if this process has loaded the study already.
     """
-    import torch
-
-    torch.set_num_threads(1)  # small tensors: one thread per worker is fastest and fair to neighbours
     study, storage = opened or load_study(spec)
     objective = Objective(spec.rule, spec.trials, spec.seeds, spec.per_class, spec.options)
     while True:

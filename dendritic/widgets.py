@@ -16,7 +16,6 @@ Values are computed first and drawn second, so a test can check them.
 matplotlib and ipywidgets are imported only inside the functions that use them.
 """
 
-from contextlib import contextmanager
 import copy
 import html
 from io import BytesIO
@@ -222,18 +221,6 @@ def _in_range(name, value, low, high, integer=False):
     return value
 
 
-@contextmanager
-def one_thread():
-    """Run torch on one thread: online training (batch 1) multiplies tiny matrices, where
-    thread synchronisation costs more than it saves, many times more on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 class Playground:
     """A TensorFlow-Playground-like widget for the spiral; display it (or ``.widget``) in a notebook.
 
@@ -357,8 +344,7 @@ class Playground:
         order = None if self.trains == 0 else [
             int(np.random.SeedSequence([self.seed.value, self.trains]).generate_state(1)[0] % 2**31)]
         start = time.perf_counter()
-        with one_thread():
-            result = train(self.net, rule, self.data, epochs=self.epochs.value, seed=order)
+        result = train(self.net, rule, self.data, epochs=self.epochs.value, seed=order)
         self.seconds = time.perf_counter() - start
         offset = self._curve_steps[-1]
         self._curve_steps += list(offset + result.curve_steps[1:])

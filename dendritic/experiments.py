@@ -9,6 +9,8 @@ import math
 import os
 from pathlib import Path
 
+import torch
+
 from . import checks
 from .data import spiral_data
 from .network import Network
@@ -19,7 +21,9 @@ FIELDS = ("config", "rule", "seed", "val_acc", "test_acc", "diverged", "dead_out
 
 
 def _run(job):
-    config, name, seeds, epochs, data_seed = job
+    config, name, seeds, epochs, data_seed, forked = job
+    if forked:  # a forked child must not touch the parent's OpenMP pool: it can deadlock
+        torch.set_num_threads(1)
     data = spiral_data(seed=data_seed)
     rule = make_rule(name, config=config)
     result = train(Network(seed=list(seeds)), rule, data, epochs=epochs)
@@ -42,7 +46,7 @@ def compare(rules=tuple(RULES), seeds=10, configs=("poster",), epochs=1, data_se
     seeds = checks.integer("seeds", seeds, 1)
     epochs = checks.integer("epochs", epochs, 1)
     workers = checks.integer("workers", workers, 1)
-    jobs = [(config, name, tuple(range(seeds)), epochs, data_seed) for config in configs for name in rules]
+    jobs = [(config, name, tuple(range(seeds)), epochs, data_seed, workers > 1) for config in configs for name in rules]
     from tqdm.auto import tqdm
     with tqdm(total=len(jobs), desc="compare", disable=not progress) as bar:
         if workers == 1 or len(jobs) == 1:

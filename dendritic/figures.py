@@ -789,7 +789,9 @@ def train_ensembles(configs=("poster",), rules=tuple(RULES), seeds=10, per_class
                 bar.update()
         else:
             import multiprocessing
-            with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
+            # a forked child must not touch the parent's OpenMP pool (it can deadlock): one thread first
+            with multiprocessing.get_context("fork").Pool(min(workers, len(jobs)), initializer=torch.set_num_threads,
+                                                          initargs=(1,)) as pool:
                 for i, output in zip(order, pool.imap(_train_job, [jobs[i] for i in order])):
                     outputs[i] = output
                     bar.update()

@@ -2,7 +2,8 @@
 
 Prints medians over ``repeats`` runs of
   - the full poster comparison (3 rules x 10 seeds x 5600 online steps), wall time;
-  - one network's whole training run (5600 steps) per rule, and microseconds per step;
+  - one network's whole training run (5600 steps) per rule, and microseconds per step
+    (after the first run in the process, which loads the compiled loop: printed too);
   - peak resident memory of this process and of the largest worker process.
 """
 
@@ -36,6 +37,8 @@ def run(repeats=5):
     print(f"poster comparison (3 rules x 10 seeds x {steps} steps): {statistics.median(walls):.2f} s wall "
           f"(runs: {', '.join(f'{w:.2f}' for w in walls)})")
 
+    first = _timed(lambda: train(Network(seed=0), rule("backprop"), data))
+    print(f"first training run in this process (imports numba, loads the compiled loop from its cache): {first:.2f} s")
     for name in RULES:
         times = [_timed(lambda: train(Network(seed=0), rule(name), data)) for _ in range(repeats)]
         median = statistics.median(times)

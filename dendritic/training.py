@@ -10,7 +10,7 @@ import math
 import numpy as np
 import torch
 
-from . import checks
+from . import checks, compiled
 from .network import Network, forward
 
 #: Recording keeps at most this many snapshots, so memory stays bounded.
@@ -83,7 +83,7 @@ class TrainResult:
                 for i, s in enumerate(self.seeds)]
 
 
-def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=None, progress=False):
+def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=None, progress=False, fast=True):
     """Train ``net`` online (one sample per step) with ``rule`` on ``data.train``.
 
     Args:
@@ -97,6 +97,9 @@ def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=Non
             of the current sample, the angle of the update to backprop's, and the
             interneuron cancellation residual (see ``dendritic.diagnostics``).
         progress: show a tqdm progress bar.
+        fast: run the poster's three rules in the compiled loop of ``dendritic.compiled``
+            (same equations, ~50x faster); False runs the rule's own torch code step by step.
+            Other rules always run their torch code.
     Returns:
         a ``TrainResult``; divergence (NaN / inf) is detected and reported there.
     """
@@ -104,6 +107,8 @@ def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=Non
         raise ValueError(f"net must be a dendritic.Network, got {type(net).__name__}")
     epochs = checks.integer("epochs", epochs, 1)
     eval_every = checks.integer("eval_every", eval_every, 1)
+    if not isinstance(fast, bool):
+        raise ValueError(f"fast must be True or False, got {fast!r}")
     seeds = net.seeds if seed is None else (tuple(seed) if not isinstance(seed, int) else (seed,))
     if len(seeds) != net.members:
         raise ValueError(f"seed must give one sample-order seed per member ({net.members}), got {len(seeds)}")
@@ -144,14 +149,18 @@ def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=Non
     try:
         checkpoint(0)
         with torch.inference_mode():
-            for step, (x, target) in enumerate(zip(inputs.unbind(0), targets.unbind(0))):
-                layers = rule.nudges(weights, biases, interneurons, x, target)
-                if recorder is not None and step % record_every == 0:
-                    recorder.record(step, weights, biases, interneurons, x, target, layers)
-                rule.apply(weights, biases, interneurons, layers, learn_bias, scale=rule.lr_factor(step, steps))
-                if (step + 1) % eval_every == 0 or step + 1 == steps:
-                    checkpoint(step + 1)
-                    bar.update(len(curve_steps) and (step + 1 - bar.n))
+            if fast and compiled.supports(rule):
+                layers = _train_compiled(rule, net, weights, biases, interneurons, inputs, targets, order, y_train,
+                                         eval_every, record_every, recorder, checkpoint, bar)
+            else:
+                for step, (x, target) in enumerate(zip(inputs.unbind(0), targets.unbind(0))):
+                    layers = rule.nudges(weights, biases, interneurons, x, target)
+                    if recorder is not None and step % record_every == 0:
+                        recorder.record(step, weights, biases, interneurons, x, target, layers)
+                    rule.apply(weights, biases, interneurons, layers, learn_bias, scale=rule.lr_factor(step, steps))
+                    if (step + 1) % eval_every == 0 or step + 1 == steps:
+                        checkpoint(step + 1)
+                        bar.update(step + 1 - bar.n)
     finally:
         torch.set_num_threads(threads)
     bar.close()
@@ -167,3 +176,31 @@ def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=Non
         curve_steps=np.array(curve_steps), curve_val_acc=np.array(curve_acc), curve_val_loss=np.array(curve_loss),
         records=recorder.arrays() if recorder else {})
     return result
+
+
+def _train_compiled(rule, net, weights, biases, interneurons, inputs, targets, order, y_train, eval_every,
+                    record_every, recorder, checkpoint, bar):
+    """The same loop for the poster's rules, run by ``dendritic.compiled`` between the
+    points where Python looks: evaluations, recordings, and the last step (whose
+    compartment states ``net.compartments`` shows). There the torch rule computes the
+    states from the same weights; the compiled loop still makes every update."""
+    steps = len(inputs)
+    X = inputs[:, :, 0].numpy()
+    classes = y_train[order].numpy()
+    learn_bias = net.bias == "learned"
+    looks = sorted({*range(eval_every, steps, eval_every), steps, steps - 1,
+                    *(range(0, steps, record_every) if recorder is not None else ())})
+    step, layers = 0, None
+    for stop in looks:
+        if stop > step:
+            compiled.run(rule, weights, biases, interneurons, X, classes, step, stop, steps, learn_bias)
+            step = stop
+        if step % eval_every == 0 or step == steps:
+            if step:
+                checkpoint(step)
+                bar.update(step - bar.n)
+        if step < steps and (step == steps - 1 or (recorder is not None and step % record_every == 0)):
+            layers = rule.nudges(weights, biases, interneurons, inputs[step], targets[step])
+            if recorder is not None and step % record_every == 0:
+                recorder.record(step, weights, biases, interneurons, inputs[step], targets[step], layers)
+    return layers

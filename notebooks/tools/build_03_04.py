@@ -461,7 +461,7 @@ teaching signal, which is why rule 3's layer-1 update is nearly orthogonal to ba
 
 ### Interactive Demo 1: the interneuron learning rate
 
-Move $\text{lr}_{rec}$ of each layer and retrain seed 0 (about a second). Which layer-1 rate lets the
+Move $\text{lr}_{rec}$ of each layer and retrain seed 0 (a fraction of a second). Which layer-1 rate lets the
 interneurons cancel instead of saturate? Does accuracy care?
 '''),
     code('''

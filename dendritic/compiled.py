@@ -1,9 +1,11 @@
 """The poster's three rules as one compiled training loop (numba), for speed.
 
 ``train`` uses this loop for ``backprop``, ``temporal_contrast`` and ``interneuron``
-with top-down weights W^T (the poster's rules); every other rule runs the torch code
-of its own module. The equations here are the same as in ``rules/backprop.py``,
-``rules/temporal_contrast.py`` and ``rules/interneuron.py`` — read those first; this
+(with any ``top_down``: W^T, fixed random B or Kolen-Pollack's learned B, so also
+``feedback_alignment`` and ``kolen_pollack``); the nonlinear-interneuron and Dale rules
+run the torch code of their own modules. The equations here are the same as in
+``rules/backprop.py``, ``rules/temporal_contrast.py``, ``rules/interneuron.py`` and
+``rules/feedback.py`` — read those first; this
 file only exists because one online step is a few dozen operations on vectors of at
 most 128 numbers, and each torch call costs microseconds of overhead. Compiled,
 one network's epoch takes tens of milliseconds instead of about a second.
@@ -18,16 +20,20 @@ to import; ``import dendritic`` does not pay for it).
 import numpy as np
 
 from .rules.backprop import Backprop
+from .rules.feedback_rules import FeedbackAlignment, KolenPollack
 from .rules.interneuron import Interneuron
 from .rules.temporal_contrast import TemporalContrast
 
 BACKPROP, TEMPORAL_CONTRAST, INTERNEURON = 0, 1, 2  # which equations the loop runs
-_CODES = {Backprop: BACKPROP, TemporalContrast: TEMPORAL_CONTRAST, Interneuron: INTERNEURON}
+TRANSPOSE, FIXED, LEARNED = 0, 1, 2                 # where the top-down weights B_l come from
+_CODES = {Backprop: BACKPROP, TemporalContrast: TEMPORAL_CONTRAST, FeedbackAlignment: TEMPORAL_CONTRAST,
+          KolenPollack: TEMPORAL_CONTRAST, Interneuron: INTERNEURON}
+_TOP_DOWN = {"transpose": TRANSPOSE, "random": FIXED, "learned": LEARNED}
 
 
 def supports(rule):
-    """True for the poster's three rules with top-down weights W^T (not for subclasses)."""
-    return type(rule) in _CODES and getattr(rule, "top_down", "transpose") == "transpose"
+    """True for the rules this loop runs (exactly these classes: not the nonlinear-interneuron or Dale rules)."""
+    return type(rule) in _CODES
 
 
 def settings(rule, hidden, learn_bias):
@@ -36,6 +42,7 @@ def settings(rule, hidden, learn_bias):
     return dict(
         code=_CODES[type(rule)], lr=float(rule.lr), lr_bias=float(rule.lr_bias),
         lr_rec=np.array(rule._rates(hidden) if interneuron else (0.0,), dtype=np.float64),
+        top_down=_TOP_DOWN[getattr(rule, "top_down", "transpose")],
         decay=float(getattr(rule, "decay", 0.0)), clamp=bool(interneuron and rule.clamp),
         gate=bool(rule.output_gate), learn_bias=bool(learn_bias), linear=rule.lr_decay == "linear")
 
@@ -44,14 +51,17 @@ def run(rule, weights, biases, interneurons, inputs, classes, start, stop, steps
     """Train steps ``start .. stop - 1`` (of ``steps``) in place.
 
     Args:
-        weights, biases, interneurons: the network's stacked torch views (``Network.stacked``).
+        weights, biases, interneurons: the network's stacked torch views (``Network.stacked``);
+            ``interneurons`` as ``rule.state(net)`` returns it (with ``.top_down``, the B_l, if any).
         inputs: [steps, S, in] float32; classes: [steps, S] int64 (numpy, C-contiguous).
     """
     s = settings(rule, len(interneurons), learn_bias)
     W = tuple(w.numpy() for w in weights)
     b = tuple(v.numpy()[:, 0] for v in biases)
-    R = tuple(r.numpy() for r in interneurons) if interneurons else (np.zeros((W[0].shape[0], 1, 1), np.float32),)
+    none = (np.zeros((W[0].shape[0], 1, 1), np.float32),)  # a placeholder: the loop never reads it
+    R = tuple(r.numpy() for r in interneurons) or none
+    B = tuple(t.numpy() for t in getattr(interneurons, "top_down", None) or ()) or none
     from .kernel import train
 
-    train(s["code"], W, b, R, inputs, classes, start, stop, steps, s["lr"], s["lr_bias"], s["lr_rec"],
-           s["decay"], s["clamp"], s["gate"], s["learn_bias"], s["linear"])
+    train(s["code"], s["top_down"], W, b, R, B, inputs, classes, start, stop, steps, s["lr"], s["lr_bias"],
+          s["lr_rec"], s["decay"], s["clamp"], s["gate"], s["learn_bias"], s["linear"])

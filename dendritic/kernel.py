@@ -5,13 +5,15 @@ on numpy views of the network's torch tensors. The equations are those of
 ``rules/backprop.py``, ``rules/temporal_contrast.py`` and ``rules/interneuron.py``.
 
 Layout: layer l = 0 .. L (0 is the input) occupies ``offset[l]:offset[l + 1]`` of each
-per-unit scratch vector; ``W[l]`` [S, n_{l+1}, n_l] feeds layer l + 1.
+per-unit scratch vector; ``W[l]`` [S, n_{l+1}, n_l] feeds layer l + 1; hidden layer l
+(1 .. L-1) has the interneuron matrix ``R[l - 1]`` [S, n_l, n_l] and, unless the
+top-down weights are W^T, ``B[l - 1]`` [S, n_l, n_{l+1}].
 """
 
 import numba
 import numpy as np
 
-from .compiled import BACKPROP, INTERNEURON, TEMPORAL_CONTRAST
+from .compiled import BACKPROP, INTERNEURON, LEARNED, TEMPORAL_CONTRAST, TRANSPOSE
 
 _jit = numba.njit(cache=True)  # compiled once (~5 s), then loaded from numba's on-disk cache
 
@@ -41,7 +43,8 @@ def _relu(v):
 
 
 @_jit
-def train(code, W, b, R, X, y, start, stop, steps, lr, lr_bias, lr_rec, decay, clamp, gate, learn_bias, linear):
+def train(code, top_down, W, b, R, B, X, y, start, stop, steps, lr, lr_bias, lr_rec, decay, clamp, gate, learn_bias,
+          linear):
     L = len(W)
     S = X.shape[1]
     offset = np.zeros(L + 2, np.int64)
@@ -83,19 +86,24 @@ def train(code, W, b, R, X, y, start, stop, steps, lr, lr_bias, lr_rec, decay, c
                 lo, hi, top = offset[l], offset[l + 1], offset[l + 2]
                 z, a, N, a_b, D_f, D_b = soma[lo:hi], act[lo:hi], nudge[lo:hi], act_b[lo:hi], dend_f[lo:hi], dend_b[lo:hi]
                 a_up, N_up, a_b_up = act[hi:top], nudge[hi:top], act_b[hi:top]
-                # top-down input, one row of W_{l+1} at a time: D_f = W_{l+1}^T a_{l+1}^F, D_b = W_{l+1}^T a_{l+1}^B
-                # (backprop: D_f = W_{l+1}^T N_{l+1})
-                D_f[:] = zero
-                D_b[:] = zero
-                for j in range(len(a_up)):
-                    row = Wa[j]
-                    if code == BACKPROP:
-                        for i in range(len(a)):
-                            D_f[i] += row[i] * N_up[j]
-                    else:
-                        for i in range(len(a)):
-                            D_f[i] += row[i] * a_up[j]
-                            D_b[i] += row[i] * a_b_up[j]
+                # top-down input D_f = B_l a_{l+1}^F, D_b = B_l a_{l+1}^B (backprop: D_f = W_{l+1}^T N_{l+1})
+                if code == BACKPROP or top_down == TRANSPOSE:  # B_l = W_{l+1}^T: one row of W_{l+1} at a time
+                    D_f[:] = zero
+                    D_b[:] = zero
+                    for j in range(len(a_up)):
+                        row = Wa[j]
+                        if code == BACKPROP:
+                            for i in range(len(a)):
+                                D_f[i] += row[i] * N_up[j]
+                        else:
+                            for i in range(len(a)):
+                                D_f[i] += row[i] * a_up[j]
+                                D_b[i] += row[i] * a_b_up[j]
+                else:
+                    Bl = B[l - 1][m]
+                    for i in range(len(a)):
+                        D_f[i] = _dot(Bl[i], a_up)
+                        D_b[i] = _dot(Bl[i], a_b_up)
                 if code == INTERNEURON:  # D = clamp(I_TD - I_Int), I_Int = -R_l a_l^F
                     Rl = R[l - 1][m]
                     for i in range(len(a)):
@@ -132,6 +140,13 @@ def train(code, W, b, R, X, y, start, stop, steps, lr, lr_bias, lr_rec, decay, c
                             row[i] += step_j * below[i]
                     if learn_bias:
                         bl[j] += rate_bias * N[j]
+            if code != BACKPROP and top_down == LEARNED:  # Kolen-Pollack: dB_l = lr a_l (x) N_{l+1} - decay B_l
+                for l in range(1, L):
+                    Bl, a, N_up = B[l - 1][m], pre[offset[l]:offset[l + 1]], nudge[offset[l + 1]:offset[l + 2]]
+                    for i in range(len(a)):
+                        row, step_i = Bl[i], rate * a[i]
+                        for j in range(len(N_up)):
+                            row[j] = row[j] * shrink + step_i * N_up[j]
             if code == INTERNEURON:  # anti-Hebbian: dR_l = -lr_rec D_l^F (x) clamp(a_l, 0, 1)
                 for l in range(1, L):
                     Rl, rate_rec = R[l - 1][m], np.float32(-lr_rec[l - 1] * scale)

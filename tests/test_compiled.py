@@ -17,6 +17,10 @@ CASES = {
     "interneuron": ("interneuron", {}),
     "interneuron,no clamp": ("interneuron", dict(clamp=False, lr=0.01, lr_rec=0.05)),
     "interneuron,ungated,linear": ("interneuron", dict(output_gate=False, lr_decay="linear", lr_rec=(0.05, 0.1))),
+    "feedback_alignment": ("feedback_alignment", {}),
+    "kolen_pollack": ("kolen_pollack", dict(decay=1e-2)),
+    "interneuron,learned B": ("interneuron", dict(top_down="learned", decay=1e-2)),
+    "interneuron,random B": ("interneuron", dict(top_down="random")),
 }
 
 
@@ -24,7 +28,8 @@ def _steps(net, rule, data, steps, fast):
     """``steps`` online steps in the order ``train`` uses, by the compiled loop or the rule's torch code."""
     X, y = data.train
     order = torch.stack([sample_order(s, len(y), 1) for s in net.seeds], 1)[:steps]
-    weights, biases, interneurons = net.stacked()
+    weights, biases, _ = net.stacked()
+    interneurons = rule.state(net)
     if fast:
         compiled.run(rule, weights, biases, interneurons, X[order].numpy(), y[order].numpy(), 0, steps, steps,
                      net.bias == "learned")
@@ -34,6 +39,11 @@ def _steps(net, rule, data, steps, fast):
             target = torch.nn.functional.one_hot(y[order[step]], 4).float().unsqueeze(1)
             layers = rule.nudges(weights, biases, interneurons, X[order[step]].unsqueeze(1), target)
             rule.apply(weights, biases, interneurons, layers, net.bias == "learned", rule.lr_factor(step, steps))
+
+
+def _top_down(rule, net):
+    """The network's top-down weights B_l (none for W^T; not in ``state_dict``: rule state)."""
+    return getattr(rule.state(net), "top_down", None) or []
 
 
 def _max_difference(a, b):
@@ -57,9 +67,12 @@ def test_compiled_steps_equal_the_torch_rule(case, bias, small_data):
     assert _max_difference(start, slow) > 1e-3  # the steps did learn
     for key, value in slow.state_dict().items():
         torch.testing.assert_close(fast.state_dict()[key], value, rtol=1e-5, atol=1e-6, msg=f"{case} {key}")
+    for l, (B, B_slow) in enumerate(zip(_top_down(rule, fast), _top_down(rule, slow)), start=1):
+        torch.testing.assert_close(B, B_slow, rtol=1e-5, atol=1e-6, msg=f"{case} B{l}")
 
 
-@pytest.mark.parametrize("case", ["backprop", "temporal_contrast", "interneuron,no clamp", "backprop,ungated,linear"])
+@pytest.mark.parametrize("case", ["backprop", "temporal_contrast", "interneuron,no clamp", "backprop,ungated,linear",
+                                  "feedback_alignment", "kolen_pollack"])
 def test_compiled_epoch_equals_the_torch_rule(case, small_data):
     """A whole epoch, where the dynamics are not chaotic: rounding stays rounding.
 
@@ -72,16 +85,17 @@ def test_compiled_epoch_equals_the_torch_rule(case, small_data):
     a = dendritic.train(fast, rule, small_data)
     b = dendritic.train(slow, rule, small_data, fast=False)
     assert _max_difference(fast, slow) < 1e-4
+    for B, B_slow in zip(_top_down(rule, fast), _top_down(rule, slow)):
+        assert (B - B_slow).abs().max() < 1e-4
     np.testing.assert_allclose(a.curve_val_acc, b.curve_val_acc, atol=2 / len(small_data.val[1]))
 
 
 def test_which_rules_run_compiled():
-    for name in dendritic.RULES:
+    for name in (*dendritic.RULES, "feedback_alignment", "kolen_pollack"):
         assert compiled.supports(dendritic.rule(name))
-    for name in ("feedback_alignment", "kolen_pollack", "nonlinear_interneuron", "dale"):
+    assert compiled.supports(dendritic.rule("interneuron", top_down="random"))
+    for name in ("nonlinear_interneuron", "dale"):  # their own populations: torch code only
         assert not compiled.supports(dendritic.rule(name))
-    assert not compiled.supports(dendritic.rule("interneuron", top_down="random"))
-    assert not compiled.supports(dendritic.rule("temporal_contrast", top_down="learned"))
 
 
 def test_compiled_keeps_nan_visible(small_data):

@@ -45,7 +45,9 @@ def build_parser():
     p.add_argument("--data-seed", type=int, default=0)
 
     p = sub.add_parser("compare", help="train every rule on N seeds; print a table with statistics")
-    p.add_argument("--rules", type=_names, default=tuple(RULES))
+    p.add_argument("--rules", type=_names, default=tuple(RULES),
+                   help=f"comma-separated, from {', '.join(ALL_RULES)} (default: the poster's three); "
+                        "p-values are against backprop, so include it to get them")
     p.add_argument("--seeds", type=int, default=10)
     p.add_argument("--configs", type=_names, default=("poster",), help="comma-separated: poster,tuned")
     p.add_argument("--epochs", type=int, default=1)
@@ -57,7 +59,7 @@ def build_parser():
     p.add_argument("--repeats", type=int, default=5)
 
     p = sub.add_parser("tune", help="Optuna search for a rule's hyperparameters")
-    p.add_argument("--rule", required=True)
+    p.add_argument("--rule", required=True, help=f"one of {', '.join(ALL_RULES)}")
     p.add_argument("--trials", type=int, required=True)
     p.add_argument("--storage", default=None, help="Optuna storage URL or journal file (default: a file under data/)")
     p.add_argument("--workers", type=int, default=1, help="parallel worker processes on this machine")
@@ -116,13 +118,20 @@ def cmd_train(args):
     return 0
 
 
-def format_summary(table):
-    lines = [f"{'config':8} {'rule':18} {'n':>3} {'mean':>7} {'± SEM':>7} {'median':>7} {'div':>4} {'dead':>4} "
-             f"{'p Welch':>9} {'p MWU':>9}   (p vs backprop, Holm-corrected)"]
+def format_summary(table, reference="backprop"):
+    """``dendritic.stats.summarize`` rows as a text table; a config without ``reference`` gets a note, no p-values."""
+    p = lambda v: f"{v:>9.3g}" if v == v else f"{'-':>9}"  # NaN: no test (the reference itself, or none to test against)
+    lines = [f"{'config':8} {'rule':21} {'n':>3} {'mean':>7} {'± SEM':>7} {'median':>7} {'div':>4} {'dead':>4} "
+             f"{'p Welch':>9} {'p MWU':>9}   (p vs {reference}, Holm-corrected within each config)"]
     for e in table:
-        lines.append(f"{e['config']:8} {e['rule']:18} {e['n']:>3} {100 * e['mean']:>6.2f}% {100 * e['sem']:>6.2f}% "
+        lines.append(f"{e['config']:8} {e['rule']:21} {e['n']:>3} {100 * e['mean']:>6.2f}% {100 * e['sem']:>6.2f}% "
                      f"{100 * e['median']:>6.2f}% {e['diverged']:>4} {e['dead']:>4} "
-                     f"{e['p_welch_holm']:>9.3g} {e['p_mannwhitney_holm']:>9.3g}")
+                     f"{p(e['p_welch_holm'])} {p(e['p_mannwhitney_holm'])}")
+    configs = dict.fromkeys(e["config"] for e in table)
+    without = [c for c in configs if not any(e["config"] == c and e["rule"] == reference for e in table)]
+    if without:
+        lines.append(f"no p-values for config {', '.join(without)}: {reference} is not among the rules "
+                     f"(add it to --rules to test against it)")
     return "\n".join(lines)
 
 

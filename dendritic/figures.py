@@ -6,9 +6,11 @@ notebook can combine them freely:
 - ``plot_spiral``, ``plot_decision_map``, ``plot_learning_curve``, ``plot_layer_activity``
 - ``plot_neuron`` (the soma / dendrite / interneuron schematic), ``plot_architecture``
 - ``plot_angles`` (update angle to backprop), ``plot_cancellation`` (interneuron residual |D^F|)
+- ``plot_top_down_alignment`` (angle between the top-down weights B_l and W_{l+1}^T)
 - ``plot_accuracy_comparison`` (validation accuracy per rule and seed, p-values vs backprop)
 
-``fig1`` .. ``fig5`` assemble them into the poster's figures; ``save`` writes PNG + SVG.
+``fig1`` .. ``fig5`` assemble them into the poster's figures, ``fig6`` and ``fig7`` into the
+same figures for the variants beyond the poster (``dendritic.rules.BEYOND``); ``save`` writes PNG + SVG.
 Colours are fixed per rule, per class and per layer, the same in every figure.
 matplotlib is imported only inside this module, and no global style is changed:
 the figure functions draw inside ``matplotlib.rc_context(STYLE)``.
@@ -27,12 +29,21 @@ from . import checks
 from .data import BAYES_ACCURACY, spiral_data
 from .network import Network
 from .paths import DATA, FIGURES
-from .rules import RULES, rule as make_rule
+from .rules import ALL_RULES, BEYOND, RULES, rule as make_rule
 from .training import train
 
 #: One colour per rule, the same in every figure.
-RULE_COLORS = {"backprop": "#4d4d4d", "temporal_contrast": "#2c7bb6", "interneuron": "#d7191c"}
-RULE_LABELS = {"backprop": "Backprop", "temporal_contrast": "Temporal contrast", "interneuron": "Interneurons"}
+#: Variants beyond the poster take their family's hue: blues for temporal contrast without
+#: weight transport, reds and purples for the interneuron circuits.
+RULE_COLORS = {"backprop": "#4d4d4d", "temporal_contrast": "#2c7bb6", "interneuron": "#d7191c",
+               "feedback_alignment": "#41b6c4", "kolen_pollack": "#253494",
+               "nonlinear_interneuron": "#f46d43", "dale": "#7b3294"}
+RULE_LABELS = {"backprop": "Backprop", "temporal_contrast": "Temporal contrast", "interneuron": "Interneurons",
+               "feedback_alignment": "Feedback alignment", "kolen_pollack": "Kolen-Pollack",
+               "nonlinear_interneuron": "Nonlinear interneurons", "dale": "Dale's law"}
+#: Fig. 6's order: backprop, then each variant beside the poster rule it changes.
+FAMILY_ORDER = ("backprop", "temporal_contrast", "feedback_alignment", "kolen_pollack",
+                "interneuron", "nonlinear_interneuron", "dale")
 CONFIG_LABELS = {"poster": "poster hyperparameters", "tuned": "tuned hyperparameters (Optuna)"}
 #: One colour per class of the spiral (decision maps, data, activity).
 CLASS_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a")
@@ -356,7 +367,8 @@ def _records(result, key):
     if not result.records:
         raise ValueError("result has no records: train with record_every=k (for example record_every=20)")
     if key not in result.records:
-        have = sorted(k for k in result.records if "/" in k and k.split("/")[0] in ("angle", "residual", "cancelled"))
+        have = sorted(k for k in result.records
+                      if "/" in k and k.split("/")[0] in ("angle", "residual", "cancelled", "alignment"))
         raise ValueError(f"result.records has no {key!r}; it has {', '.join(have)}")
     return result.records[key]
 
@@ -432,6 +444,33 @@ def plot_cancellation(ax, result, window=15, top_down=True):
             _band(ax, steps, incoming, color, f"{name}: top-down input", window, ls="--")
     ax.set_yscale("log")
     ax.set(xlabel="training step (samples)", ylabel="RMS over units (forward phase)", xlim=(0, steps[-1]))
+    return ax
+
+
+def plot_top_down_alignment(ax, result, window=1, label=None):
+    """Angle (degrees) between the top-down weights B_l and W_{l+1}^T over training, one
+    line per hidden layer (solid: B1, dashed: B2), in the rule's colour; 90° = unrelated,
+    0° = the poster's transpose. Call once per rule on the same Axes to compare rules.
+
+    Needs a rule whose top-down weights are not the transpose, trained with ``record_every``
+    (its ``diagnostics`` record ``alignment/layer{l}``). Lines: median over members of a
+    ``window``-record moving average (B changes slowly: no smoothing by default); band:
+    interquartile range over members.
+    """
+    keys = _layer_keys(result, "alignment", None)
+    if not keys:
+        _records(result, "alignment/layer1")  # raises, naming what the records do have
+    steps = _records(result, "step")
+    color, label = RULE_COLORS.get(result.rule, "C0"), label if label is not None else rule_label(result.rule)
+    for key, ls in zip(keys, ("-", "--", ":", "-.")):
+        l = int(key.removeprefix("layer"))
+        _band(ax, steps, _records(result, f"alignment/{key}"), color, f"{label}: $B_{l}$ vs $W_{l + 1}^\\top$",
+              window, ls=ls)
+    if not any(line.get_gid() == "unrelated" for line in ax.lines):
+        ax.axhline(90, color="0.6", ls=":", lw=0.8, gid="unrelated", zorder=0)
+    ax.set(xlabel="training step (samples)", ylabel="angle between $B_l$ and $W_{l+1}^\\top$ (°)",
+           xlim=(0, steps[-1]))
+    ax.set_ylim(0, max(95, ax.get_ylim()[1]))
     return ax
 
 
@@ -654,15 +693,27 @@ def fig3(results):
 
 
 def fig4(rows, summary, yscale="logit"):
-    """Fig. 4: validation accuracy per rule and configuration with p-values vs backprop."""
+    """Fig. 4: validation accuracy of the poster's three rules per configuration, with p-values
+    vs backprop. Rows of other rules (the variants of ``fig6``) are left out."""
+    rows = [r for r in rows if r["rule"] in RULES]
+    if not rows:
+        raise ValueError(f"rows must hold results of the poster's rules ({', '.join(RULES)}), got none")
     with style():
         configs = list(dict.fromkeys(r["config"] for r in rows))
         fig = _figure(4.2 + 3.3 * len(configs), 4.6)
         ax = fig.subplots()
         plot_accuracy_comparison(ax, rows, summary, yscale=yscale)
         n = max(int(s["n"]) for s in summary)
-        ax.set_title(f"Validation accuracy after one online epoch, {n} seeds per rule "
-                     "(p: vs backprop, Holm-corrected)", loc="left")
+        # Holm's family is every comparison of a config: say so where it holds more rules than drawn here
+        wider = {}
+        for entry in summary:
+            if math.isfinite(float(entry["p_welch_holm"])):
+                wider.setdefault(entry["config"], []).append(entry["rule"] in RULES)
+        wider = [f"{config}: over {len(drawn)} comparisons, with Fig. 6's variants"
+                 for config, drawn in wider.items() if not all(drawn)]
+        ax.set_title(f"Validation accuracy after one online epoch, {n} seeds per rule"
+                     + (" " if not wider else "\n") + "(p: vs backprop, Holm-corrected"
+                     + "".join("; " + note for note in wider) + ")", loc="left")
     return fig
 
 
@@ -674,7 +725,8 @@ def fig5(results, window=15):
     C: how well the interneurons cancel the self-generated top-down input: the residual
     D^F (how far rule 3 departs from rule 2) against the top-down input to cancel.
     """
-    grid = {key: result for key, result in _grid(results).items() if key[1] != "backprop" and result.records}
+    grid = {key: result for key, result in _grid(results).items()
+            if key[1] in RULES and key[1] != "backprop" and result.records}
     names = [n for n in RULES if any(r == n for _, r in grid)]
     if not names:
         raise ValueError("results must include temporal_contrast and/or interneuron runs trained with record_every")
@@ -719,6 +771,99 @@ def fig5(results, window=15):
     return fig
 
 
+def fig6(rows, summary, config="tuned", yscale="logit"):
+    """Fig. 6: beyond the poster. Validation accuracy of each variant (``dendritic.rules.BEYOND``)
+    beside backprop and the poster rule it changes, one point per seed, in one configuration.
+
+    Args:
+        rows, summary: as for ``fig4`` (``data/comparison.csv`` and its summary); only ``config``'s
+            rows of backprop, the poster's dendritic rules and the variants are drawn.
+    The p-values are against backprop, Holm-corrected over every comparison of ``config``
+    (the poster's rules and the variants together: ``dendritic.stats.summarize``).
+    """
+    rows = sorted((r for r in rows if r["config"] == config and r["rule"] in FAMILY_ORDER),
+                  key=lambda r: FAMILY_ORDER.index(r["rule"]))  # stable: the seeds keep their order
+    if not any(r["rule"] in BEYOND for r in rows):
+        raise ValueError(f"rows must hold results of a variant beyond the poster ({', '.join(BEYOND)}) "
+                         f"in config {config!r}, got none")
+    summary = [s for s in summary if s["config"] == config]
+    family = sum(math.isfinite(float(s["p_welch_holm"])) for s in summary)
+    names = list(dict.fromkeys(r["rule"] for r in rows))
+    with style():
+        fig = _figure(1.25 * len(names) + 2.6, 4.8)
+        ax = fig.subplots()
+        plot_accuracy_comparison(ax, rows, summary, yscale=yscale)
+        n = max(int(s["n"]) for s in summary if s["rule"] in names)
+        ax.set_title(f"Beyond the poster: validation accuracy after one online epoch, {n} seeds per rule\n"
+                     f"(p: vs backprop, Holm-corrected over the {family} comparisons of this configuration)",
+                     loc="left")
+    return fig
+
+
+def fig7(results, window=15):
+    """Fig. 7: how the variants beyond the poster relate to backprop.
+
+    ``results``: {(config, rule): TrainResult} (or {rule: ...}) trained with ``record_every``;
+    the variants among them (``dendritic.rules.BEYOND``, one run each) are drawn.
+    Top row: each variant's update angle to backprop, per layer, over training.
+    Bottom: the angle between the top-down weights B_l and W_{l+1}^T for the rules that do
+    not use the transpose (feedback alignment: fixed random B; Kolen-Pollack and Dale: learned),
+    and how well the interneuron circuits cancel the self-generated top-down input (residual D^F).
+    """
+    runs = {}
+    for (config, name), result in _grid(results).items():
+        if name in BEYOND and result.records:
+            if name in runs:
+                raise ValueError(f"results must hold one run per variant, got {name!r} in more than one config")
+            runs[name] = result
+    if not runs:
+        raise ValueError(f"results must include runs of {', '.join(BEYOND)} trained with record_every")
+    names = [n for n in BEYOND if n in runs]
+    has = lambda name, prefix: any(k.startswith(prefix + "/") for k in runs[name].records)
+    aligned = [n for n in names if has(n, "alignment")]
+    cancelling = [n for n in names if has(n, "residual")]
+    letters = iter("ABCDEFGHIJKL")
+    with style():
+        fig = _figure(3.4 * max(len(names), 2 * bool(aligned) + len(cancelling)) + 0.4, 6.8)
+        top, bottom = fig.subfigures(2, 1)
+        angle_axes = top.subplots(1, len(names), squeeze=False)[0]
+        for ax, name in zip(angle_axes, names):
+            plot_angles(ax, runs[name], window=window)
+            ax.set_title(f"{next(letters)}  {rule_label(name)}: update vs backprop", loc="left",
+                         color=RULE_COLORS.get(name, "black"))
+        high = max(ax.get_ylim()[1] for ax in angle_axes)
+        for ax in angle_axes:
+            ax.set_ylim(0, high)
+        # below the all-layers line and above W3's (which is backprop's own output-layer update, near 0°)
+        angle_axes[0].legend(loc="lower left", bbox_to_anchor=(0.0, 0.08), ncols=2, title="weights",
+                             title_fontsize=8)
+        widths = [2] * bool(aligned) + [1] * len(cancelling)  # the alignment panel holds three rules
+        lower = bottom.subplots(1, len(widths), squeeze=False, width_ratios=widths)[0] if widths else []
+        if aligned:
+            for name in aligned:
+                plot_top_down_alignment(lower[0], runs[name])
+            lower[0].set_title(f"{next(letters)}  top-down weights $B_l$ vs the transpose $W_{{l+1}}^\\top$ "
+                               "(dotted: 90°, unrelated)", loc="left")
+            lower[0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)  # the lines cross everywhere
+        cancel_axes = lower[bool(aligned):]
+        for ax, name in zip(cancel_axes, cancelling):
+            plot_cancellation(ax, runs[name], window=window)
+            ax.set_title(f"{next(letters)}  {rule_label(name)}:\ncancellation", loc="left",
+                         color=RULE_COLORS.get(name, "black"))
+        if len(cancel_axes):
+            from matplotlib.ticker import NullFormatter
+            low = min(ax.get_ylim()[0] for ax in cancel_axes)
+            high = max(ax.get_ylim()[1] for ax in cancel_axes)
+            for ax in cancel_axes:
+                ax.set_ylim(low, high)
+                ax.yaxis.set_minor_formatter(NullFormatter())
+            cancel_axes[-1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
+        n = len(runs[names[0]].seeds)
+        fig.suptitle("Beyond the poster: each variant's update compared with backprop's, and its top-down pathway "
+                     f"(median of {n} seeds, band: interquartile range)", fontsize=10)
+    return fig
+
+
 def save(fig, name, out=None):
     """Write ``fig`` as ``out/name.png`` and ``out/name.svg``; return the two paths."""
     if not isinstance(name, str) or not name or "/" in name or name.endswith((".png", ".svg")):
@@ -739,7 +884,8 @@ QUICK = dict(seeds=3, per_class=400, record_every=10, eval_every=70)
 COMPARISON_FILE = DATA / "comparison.csv"
 SUMMARY_FILE = DATA / "comparison_summary.csv"
 NAMES = dict(fig1="fig1_neuron_and_network", fig2="fig2_task_and_learned_maps", fig3="fig3_learning_curves",
-             fig4="fig4_accuracy_comparison", fig5="fig5_updates_vs_backprop")
+             fig4="fig4_accuracy_comparison", fig5="fig5_updates_vs_backprop",
+             fig6="fig6_beyond_the_poster", fig7="fig7_beyond_alignment")
 
 
 def available_configs():
@@ -752,6 +898,24 @@ def available_configs():
     return ("poster", "tuned")
 
 
+def training_pairs(configs, report=print):
+    """The (config, rule) pairs ``figures`` trains: the poster's rules in every one of ``configs``
+    and, under "tuned", each variant beyond the poster (``BEYOND``) that has a usable tuned entry
+    in ``data/hyperparameters.json``; a variant without one is skipped with a note to ``report``."""
+    pairs = [(config, name) for config in configs for name in RULES]
+    if "tuned" not in configs:
+        report(f"note: skipping {', '.join(BEYOND)}: the variants beyond the poster are compared with config tuned only")
+        return pairs
+    for name in BEYOND:
+        try:
+            make_rule(name, config="tuned")
+        except ValueError as error:
+            report(f"note: skipping {name} (no Figs. 6-7 entry, no row in data/comparison.csv): {error}")
+            continue
+        pairs.append(("tuned", name))
+    return pairs
+
+
 def _train_job(job):
     config, name, seeds, per_class, data_seed, record_every, eval_every = job
     data = spiral_data(per_class=per_class, seed=data_seed)
@@ -761,25 +925,28 @@ def _train_job(job):
 
 
 def train_ensembles(configs=("poster",), rules=tuple(RULES), seeds=10, per_class=2000, data_seed=0,
-                    record_every=None, eval_every=200, workers=1, progress=False):
+                    record_every=None, eval_every=200, workers=1, progress=False, pairs=None):
     """Train every (config, rule) on seeds 0..seeds-1 as one ensemble each, like
     ``dendritic.experiments.compare`` (same networks, same sample orders, same numbers),
     but keep the ``TrainResult`` (learning curves, records) and the trained network.
 
-    ``record_every`` applies to the rules other than backprop (Fig. 5).
+    ``pairs``: the (config, rule) pairs to train instead of every config x rule
+    (``training_pairs`` gives the ones ``figures`` draws).
+    ``record_every`` applies to the rules other than backprop (Figs. 5 and 7).
     Returns {(config, rule): (TrainResult, Network)}.
     """
-    for name in rules:
-        checks.choice("rule", name, tuple(RULES))
-    for config in configs:
-        for name in rules:
-            make_rule(name, config=config)  # fails before any work if "tuned" is missing
+    from .experiments import slowest_first
+
+    pairs = [(config, name) for config in configs for name in rules] if pairs is None else list(pairs)
+    for config, name in pairs:
+        checks.choice("rule", name, tuple(ALL_RULES))
+        make_rule(name, config=config)  # fails before any work if "tuned" is missing
     seeds = checks.integer("seeds", seeds, 1)
     workers = checks.integer("workers", workers, 1)
     jobs = [(config, name, tuple(range(seeds)), per_class, data_seed,
              record_every if name != "backprop" else None, eval_every)
-            for config in configs for name in rules]
-    order = sorted(range(len(jobs)), key=lambda i: jobs[i][1] != "interneuron")  # slowest first
+            for config, name in pairs]
+    order = slowest_first([job[1] for job in jobs])
     from tqdm.auto import tqdm
     outputs = [None] * len(jobs)
     with tqdm(total=len(jobs), desc="training", unit="ensemble", disable=not progress) as bar:
@@ -816,12 +983,15 @@ def _differences(rows, committed):
     """How this run's rows differ from the committed ones: (stale, mismatched).
 
     stale: (config, rule) pairs missing from ``committed`` or trained with other
-    hyperparameters there (e.g. data/hyperparameters.json changed since);
+    hyperparameters there (e.g. data/hyperparameters.json changed since), or committed
+    runs this run no longer makes (e.g. a variant whose tuned entry was removed);
     mismatched: rows with the same hyperparameters but another outcome.
     """
     key = lambda r: (r["config"], r["rule"], int(r["seed"]))
     theirs = {key(r): r for r in committed}
-    stale, mismatched = set(), []
+    mine = {key(r) for r in rows}
+    stale = {(r["config"], r["rule"]) for r in committed if key(r) not in mine}
+    mismatched = []
     for row in rows:
         other = theirs.get(key(row))
         if other is None or str(other["hyperparameters"]) != row["hyperparameters"]:
@@ -835,13 +1005,15 @@ def _differences(rows, committed):
 def main(args):
     """``python -m dendritic figures [--quick] [--out DIR] [--retrain]``.
 
-    Trains every rule on 10 seeds per configuration (learning curves, decision maps,
-    update angles), then draws Figs. 1-5. Fig. 4 draws the committed results
-    ``data/comparison.csv`` and ``data/comparison_summary.csv``, checked against this
-    run's training: they are rewritten when missing, when a configuration's
-    hyperparameters are new or changed (``data/hyperparameters.json``), or with
-    ``--retrain``; other differences only warn. ``--quick`` trains 3 seeds on
-    a smaller spiral, draws Fig. 4 from that run and never writes to ``data/``.
+    Trains the poster's rules on 10 seeds per configuration and the variants beyond the
+    poster on 10 seeds under "tuned" (``training_pairs``: learning curves, decision maps,
+    update angles, top-down alignment), then draws Figs. 1-7. Figs. 4 and 6 draw the
+    committed results ``data/comparison.csv`` and ``data/comparison_summary.csv``, checked
+    against this run's training: they are rewritten when missing, when a rule's
+    hyperparameters are new or changed (``data/hyperparameters.json``), when a committed
+    rule is no longer trained, or with ``--retrain``; other differences only warn.
+    ``--quick`` trains 3 seeds on a smaller spiral, draws Figs. 4 and 6 from that run and
+    never writes to ``data/``.
     """
     import time
 
@@ -860,7 +1032,11 @@ def main(args):
     configs = available_configs()
     print(f"configurations: {', '.join(configs)}"
           + ("" if "tuned" in configs else " (no tuned entry for every rule in data/hyperparameters.json yet)"))
-    runs = train_ensembles(configs, seeds=settings["seeds"], per_class=settings["per_class"],
+    pairs = training_pairs(configs)
+    variants = [name for _, name in pairs if name in BEYOND]
+    if variants:
+        print(f"beyond the poster (tuned): {', '.join(variants)}")
+    runs = train_ensembles(pairs=pairs, seeds=settings["seeds"], per_class=settings["per_class"],
                            record_every=settings["record_every"], eval_every=settings["eval_every"],
                            workers=default_workers(), progress=True)
     rows = comparison_rows(runs)
@@ -871,24 +1047,30 @@ def main(args):
         stale, mismatched = _differences(rows, committed)
         if args.retrain or stale or not committed:
             reason = ("--retrain" if args.retrain else "no committed results" if not committed else
-                      "new or changed hyperparameters for " + ", ".join(f"{c}/{r}" for c, r in stale))
+                      "new, changed or dropped runs of " + ", ".join(f"{c}/{r}" for c, r in stale))
             write_csv(rows, COMPARISON_FILE, FIELDS)
             write_csv(summarize(rows), SUMMARY_FILE)
             print(f"wrote {COMPARISON_FILE} and {SUMMARY_FILE} ({reason})")
+            if mismatched:  # rewritten anyway: say that results with unchanged hyperparameters moved too
+                print(f"note: {len(mismatched)} runs with unchanged hyperparameters ended differently from the "
+                      f"previous file (first: config, rule, seed = {mismatched[0]}): the training code changed")
         elif mismatched:
             print(f"warning: {len(mismatched)} runs ended differently from {COMPARISON_FILE} with the same "
-                  f"hyperparameters (first: config, rule, seed = {mismatched[0]}); Fig. 4 draws the committed "
-                  "file. Rerun with --retrain to rewrite it.", file=sys.stderr)
+                  f"hyperparameters (first: config, rule, seed = {mismatched[0]}); Figs. 4 and 6 draw the "
+                  "committed file. Rerun with --retrain to rewrite it.", file=sys.stderr)
         rows, summary = read_csv(COMPARISON_FILE), read_csv(SUMMARY_FILE)
 
     data = spiral_data(per_class=settings["per_class"])
+    results = {key: result for key, (result, _) in runs.items()}
     figures = {
         "fig1": fig1(),
         "fig2": fig2(data, {name: runs[("poster", name)][1] for name in RULES}),
-        "fig3": fig3({key: result for key, (result, _) in runs.items()}),
+        "fig3": fig3(results),
         "fig4": fig4(rows, summary),
-        "fig5": fig5({key: result for key, (result, _) in runs.items()}),
+        "fig5": fig5(results),
     }
+    if variants:
+        figures.update(fig6=fig6(rows, summary), fig7=fig7(results))
     for key, fig in figures.items():
         png, svg = save(fig, NAMES[key], out)
         print(f"wrote {png} and {svg.name}")

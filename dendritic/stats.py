@@ -2,7 +2,9 @@
 
 The poster used a two-sample t-test; we report Welch's t-test (no equal-variance
 assumption) and Mann-Whitney U (dead-output seeds make the accuracy distributions
-far from normal), each Holm-corrected over the comparisons in a table.
+far from normal), each Holm-corrected over the family of comparisons of one
+configuration: every rule of that configuration against its backprop (the poster's
+two dendritic rules and, under "tuned", the variants beyond the poster too).
 """
 
 import math
@@ -26,7 +28,9 @@ def holm(pvalues):
 
 def summarize(rows, reference="backprop"):
     """Per (config, rule): n, mean, SEM, median, diverged and dead-output counts, and
-    p-values of Welch's t-test and Mann-Whitney U against ``reference`` of the same config.
+    p-values of Welch's t-test and Mann-Whitney U against ``reference`` of the same config,
+    raw and Holm-corrected over that config's comparisons (``p_welch_holm``, ``p_mannwhitney_holm``).
+    A config without ``reference`` rows has no p-values (NaN).
 
     Args:
         rows: dicts with at least config, rule, seed, val_acc, diverged, dead_outputs.
@@ -59,8 +63,9 @@ def summarize(rows, reference="backprop"):
                 entry["p_welch"] = float(stats.ttest_ind(acc, ref_acc, equal_var=False).pvalue)
                 entry["p_mannwhitney"] = float(stats.mannwhitneyu(acc, ref_acc, alternative="two-sided").pvalue)
         table.append(entry)
-    for test in ("p_welch", "p_mannwhitney"):
-        adjusted = holm([e[test] for e in table])
-        for entry, p in zip(table, adjusted):
-            entry[f"{test}_holm"] = float(p)
+    for config in dict.fromkeys(e["config"] for e in table):
+        family = [e for e in table if e["config"] == config]  # each config is its own experiment
+        for test in ("p_welch", "p_mannwhitney"):
+            for entry, p in zip(family, holm([e[test] for e in family])):
+                entry[f"{test}_holm"] = float(p)
     return table

@@ -53,3 +53,31 @@ def test_diverged_run_is_reported_not_scored():
     result = run("train", "--rule", "interneuron", "--no-clamp")
     assert result.returncode == 1
     assert "diverged" in result.stdout and "val_acc" not in result.stdout
+
+
+def test_compare_variants_p_values_only_against_backprop(tmp_path):
+    summary = tmp_path / "summary.csv"
+    result = run("compare", "--rules", "backprop,kolen_pollack", "--configs", "tuned", "--seeds", "2",
+                 "--summary", str(summary), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    entry = next(r for r in csv.DictReader(summary.open()) if r["rule"] == "kolen_pollack")
+    line = next(l for l in result.stdout.splitlines() if l.startswith("tuned") and "kolen_pollack" in l)
+    assert line.split()[-2:] == [f"{float(entry['p_welch_holm']):.3g}", f"{float(entry['p_mannwhitney_holm']):.3g}"]
+    assert "no p-values" not in result.stdout
+
+    alone = run("compare", "--rules", "kolen_pollack", "--configs", "tuned", "--seeds", "2", "--workers", "1")
+    assert alone.returncode == 0, alone.stderr
+    line = next(l for l in alone.stdout.splitlines() if l.startswith("tuned") and "kolen_pollack" in l)
+    assert line.split()[-2:] == ["-", "-"]
+    assert "no p-values for config tuned: backprop is not among the rules" in alone.stdout
+
+
+def test_help_lists_every_rule(capsys):
+    from dendritic.cli import main
+    from dendritic.rules import ALL_RULES
+    for command in ("tune", "compare", "train"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())  # argparse wraps long lines
+        for name in ALL_RULES:
+            assert name in text, (command, name)

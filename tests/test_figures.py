@@ -1,6 +1,8 @@
-"""The poster figures: every figure function runs, Fig. 4 draws the CSV's p-values,
-the CLI writes every file, and nothing changes matplotlib's global style."""
+"""The poster figures and the variants' (Figs. 6, 7): every figure function runs, Figs. 4 and 6
+draw the CSV's p-values, the CSVs hold every rule, the CLI writes every file, and nothing
+changes matplotlib's global style."""
 
+import json
 import math
 import subprocess
 import sys
@@ -13,13 +15,21 @@ import dendritic
 from dendritic import figures
 from dendritic.experiments import FIELDS, read_csv, write_csv
 from dendritic.paths import DATA
-from dendritic.stats import summarize
+from dendritic.rules import BEYOND
+from dendritic.stats import holm, summarize
 
 
 @pytest.fixture(scope="module")
 def runs():
     """Every rule, poster config, 2 seeds on a small spiral, with records."""
     return figures.train_ensembles(("poster",), seeds=2, per_class=100, record_every=8, eval_every=35)
+
+
+@pytest.fixture(scope="module")
+def beyond_runs():
+    """Every variant beyond the poster, tuned config, 2 seeds on a small spiral, with records."""
+    return figures.train_ensembles(pairs=[("tuned", name) for name in BEYOND], seeds=2, per_class=100,
+                                   record_every=8, eval_every=35)
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +56,77 @@ def test_every_figure_returns_a_figure(runs, tiny_data):
         fig.canvas.draw()  # layout and text render without error
 
 
+def test_variant_figures_return_figures(beyond_runs):
+    from matplotlib.figure import Figure
+
+    results = {key: result for key, (result, _) in beyond_runs.items()}
+    rows = figures.comparison_rows(beyond_runs)
+    for fig in (figures.fig6(rows, summarize(rows)), figures.fig7(results)):
+        assert isinstance(fig, Figure)
+        fig.canvas.draw()
+
+
+def test_fig7_draws_each_variants_angles_alignment_and_cancellation(beyond_runs):
+    results = {key: result for key, (result, _) in beyond_runs.items()}
+    fig = figures.fig7(results)
+    titles = [ax.get_title(loc="left").replace("\n", " ") for ax in fig.axes]
+    for name in BEYOND:  # one update-angle panel per variant
+        assert any(t.endswith(f"{figures.rule_label(name)}: update vs backprop") for t in titles), titles
+    # B_l vs W_{l+1}^T for the rules whose top-down weights are not the transpose, in their colours
+    alignment = next(ax for ax, t in zip(fig.axes, titles) if "top-down weights" in t)
+    from matplotlib.colors import to_hex
+    drawn = {to_hex(line.get_color()) for line in alignment.lines if line.get_gid() != "unrelated"}
+    assert drawn == {figures.RULE_COLORS[n] for n in ("feedback_alignment", "kolen_pollack", "dale")}
+    # the cancellation residual of the two interneuron circuits
+    assert sorted(t.split("  ", 1)[1] for t in titles if t.endswith("cancellation")) == \
+        ["Dale's law: cancellation", "Nonlinear interneurons: cancellation"]
+
+
+def test_alignment_line_is_the_median_of_the_recorded_angles(beyond_runs):
+    result, _ = beyond_runs[("tuned", "kolen_pollack")]
+    ax = figures.plot_top_down_alignment(_axes(), result)
+    lines = [line for line in ax.lines if line.get_gid() != "unrelated"]
+    assert len(lines) == 2  # B1 vs W2^T, B2 vs W3^T
+    for line, l in zip(lines, (1, 2)):
+        np.testing.assert_allclose(line.get_ydata(), np.median(result.records[f"alignment/layer{l}"], axis=1))
+    # Kolen-Pollack: B starts random (about 90° from W^T) and aligns over the epoch
+    start, end = result.records["alignment/layer2"][0], result.records["alignment/layer2"][-1]
+    assert (start > 75).all() and (end < start).all()
+
+
+def test_fig4_keeps_the_poster_rules_and_fig6_draws_every_variant(beyond_runs, runs):
+    rows = figures.comparison_rows({**runs, **{key: run for key, run in beyond_runs.items()}})
+    rows += [dict(r, config="tuned") for r in figures.comparison_rows(runs)]  # a tuned backprop to test against
+    summary = summarize(rows)
+    ax4 = figures.fig4(rows, summary).axes[0]
+    assert {a["rule"] for a in ax4.pvalue_annotations} == {"temporal_contrast", "interneuron"}
+    assert [t.get_text() for t in ax4.get_xticklabels()].count("Backprop") == 2  # poster and tuned, no variant
+    ax6 = figures.fig6(rows, summary).axes[0]
+    labels = [t.get_text().replace("\n", " ") for t in ax6.get_xticklabels()]
+    assert labels == [figures.rule_label(n) for n in figures.FAMILY_ORDER]
+    by_rule = {s["rule"]: s for s in summary if s["config"] == "tuned"}
+    assert {a["rule"] for a in ax6.pvalue_annotations} == set(figures.FAMILY_ORDER) - {"backprop"}
+    for a in ax6.pvalue_annotations:
+        assert a["config"] == "tuned" and a["p_welch_holm"] == by_rule[a["rule"]]["p_welch_holm"]
+    with pytest.raises(ValueError, match="variant"):
+        figures.fig6(figures.comparison_rows(runs), summarize(figures.comparison_rows(runs)))
+
+
+def test_training_pairs_skip_a_variant_without_a_tuned_entry(tmp_path, monkeypatch):
+    table = json.loads((DATA / "hyperparameters.json").read_text())
+    del table["dale"]
+    (tmp_path / "hyperparameters.json").write_text(json.dumps(table))
+    monkeypatch.setattr(dendritic.rules, "HYPERPARAMETERS_FILE", tmp_path / "hyperparameters.json")
+    notes = []
+    pairs = figures.training_pairs(("poster", "tuned"), report=notes.append)
+    assert pairs == [(c, n) for c in ("poster", "tuned") for n in dendritic.RULES] + \
+        [("tuned", n) for n in BEYOND if n != "dale"]
+    assert len(notes) == 1 and "skipping dale" in notes[0] and "no entry for rule 'dale'" in notes[0]
+    notes.clear()
+    assert figures.training_pairs(("poster",), report=notes.append) == [("poster", n) for n in dendritic.RULES]
+    assert len(notes) == 1 and all(name in notes[0] for name in BEYOND)
+
+
 def test_rows_are_the_comparison_rows(runs):
     rows = figures.comparison_rows(runs)
     assert len(rows) == 3 * 2 and set(FIELDS) <= set(rows[0])
@@ -58,6 +139,11 @@ def test_training_matches_compare_seed_by_seed():
     from dendritic.experiments import compare
     theirs = compare(("backprop",), seeds=1)
     mine = figures.comparison_rows(figures.train_ensembles(("poster",), ("backprop",), seeds=1))
+    assert mine == theirs
+    # a variant runs its own torch code; recording (record_every) must not change its training
+    theirs = compare(("kolen_pollack",), seeds=1, configs=("tuned",))
+    mine = figures.comparison_rows(figures.train_ensembles(pairs=[("tuned", "kolen_pollack")], seeds=1,
+                                                           record_every=20))
     assert mine == theirs
 
 
@@ -87,19 +173,32 @@ def test_committed_results_are_rewritten_only_when_stale(tmp_path):
     stale, mismatched = figures._differences(changed, committed)
     assert stale == [("poster", "backprop")] and mismatched == [("poster", "interneuron", changed[-1]["seed"])]
     assert figures._differences(rows + [dict(rows[0], config="tuned")], committed)[0] == [("tuned", "backprop")]
+    # a committed rule this run no longer trains (e.g. its tuned entry was removed) is stale too
+    assert figures._differences([r for r in rows if r["rule"] != "interneuron"], committed) == \
+        ([("poster", "interneuron")], [])
 
 
 def test_committed_comparison_is_current():
-    """data/comparison*.csv were trained with today's hyperparameters and the summary is theirs."""
+    """data/comparison*.csv hold 10 seeds of every rule `figures` trains (the variants too), trained with
+    today's hyperparameters, and the summary is theirs, with p-values for every rule but backprop."""
     rows, summary = read_csv(DATA / "comparison.csv"), read_csv(DATA / "comparison_summary.csv")
-    assert {r["config"] for r in rows} == set(figures.available_configs())
+    pairs = figures.training_pairs(figures.available_configs(), report=lambda note: None)
+    assert list(dict.fromkeys((r["config"], r["rule"]) for r in rows)) == pairs, "rerun `make figures`"
+    assert {name for _, name in pairs} >= set(BEYOND)  # data/hyperparameters.json has every variant
+    for pair in pairs:
+        assert sorted(r["seed"] for r in rows if (r["config"], r["rule"]) == pair) == list(range(10)), pair
     for r in rows:
         current = dendritic.rule(r["rule"], config=r["config"]).hyperparameters()
         assert r["hyperparameters"] == ";".join(f"{k}={v}" for k, v in current.items()), "rerun `make figures`"
     for mine, committed in zip(summarize(rows), summary, strict=True):
         assert (mine["config"], mine["rule"], mine["dead"], mine["diverged"]) == \
                (committed["config"], committed["rule"], committed["dead"], committed["diverged"])
-        assert mine["mean"] == pytest.approx(committed["mean"], abs=1e-5)
+        for key in ("mean", "p_welch", "p_welch_holm", "p_mannwhitney_holm"):
+            assert mine[key] == pytest.approx(committed[key], rel=1e-3, abs=1e-5, nan_ok=True), key
+        assert math.isnan(committed["p_welch_holm"]) == (committed["rule"] == "backprop")
+    tuned = [s for s in summary if s["config"] == "tuned" and s["rule"] != "backprop"]
+    # Holm over the whole tuned family: the poster's two rules and every variant
+    np.testing.assert_allclose([s["p_welch_holm"] for s in tuned], holm([s["p_welch"] for s in tuned]), rtol=1e-4)
 
 
 def test_fig4_draws_the_p_values_of_the_summary_csv(tmp_path):
@@ -187,6 +286,9 @@ def test_smooth_and_swarm():
     (lambda runs, data: figures.plot_cancellation(_axes(), runs[("poster", "temporal_contrast")][0]), "residual"),
     (lambda runs, data: figures.plot_layer_activity(_axes(n=2), runs[("poster", "backprop")][1], data), "axes"),
     (lambda runs, data: figures.save(figures.fig1(), "x.png"), "name"),
+    (lambda runs, data: figures.plot_top_down_alignment(_axes(), runs[("poster", "temporal_contrast")][0]),
+     "alignment"),
+    (lambda runs, data: figures.fig7({key: result for key, (result, _) in runs.items()}), "record_every"),
 ])
 def test_bad_input_names_the_parameter(runs, tiny_data, call, word):
     with pytest.raises(ValueError, match=word):
@@ -202,6 +304,7 @@ def test_cli_quick_writes_every_png_and_svg_and_leaves_data_alone(tmp_path):
     for name in figures.NAMES.values():
         for suffix in ("png", "svg"):
             assert (tmp_path / f"{name}.{suffix}").stat().st_size > 5000, name
+    assert "beyond the poster (tuned): " + ", ".join(BEYOND) in result.stdout
     assert [p.stat().st_mtime_ns if p.exists() else None for p in watched] == before
 
 

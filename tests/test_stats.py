@@ -54,12 +54,36 @@ def test_summarize_p_values_equal_scipy(comparison):
         assert entry["p_welch"] == pytest.approx(welch, rel=1e-12)
         assert entry["p_mannwhitney"] == pytest.approx(mwu, rel=1e-12)
         raw[(config, rule)] = (welch, mwu)
-    # Holm over all four comparisons of the table (2 configs x 2 rules)
-    keys = list(raw)
-    for test, column in ((0, "p_welch_holm"), (1, "p_mannwhitney_holm")):
-        adjusted = holm([raw[k][test] for k in keys])
-        for k, p in zip(keys, adjusted):
-            assert by_key[k][column] == pytest.approx(p, rel=1e-12)
+    # Holm within each config: its two comparisons against its own backprop
+    for config in ("poster", "tuned"):
+        keys = [k for k in raw if k[0] == config]
+        for test, column in ((0, "p_welch_holm"), (1, "p_mannwhitney_holm")):
+            adjusted = holm([raw[k][test] for k in keys])
+            for k, p in zip(keys, adjusted):
+                assert by_key[k][column] == pytest.approx(p, rel=1e-12)
+
+
+def test_holm_family_grows_with_the_variants_of_a_config(comparison):
+    """Adding the variants beyond the poster to "tuned" widens tuned's family only."""
+    rng = np.random.default_rng(2)
+    variants = ("feedback_alignment", "kolen_pollack", "nonlinear_interneuron", "dale")
+    wider = comparison + [row for name in variants
+                          for row in _rows("tuned", name, 0.80 + 0.05 * rng.standard_normal(10))]
+    before = {(e["config"], e["rule"]): e for e in summarize(comparison)}
+    after = {(e["config"], e["rule"]): e for e in summarize(wider)}
+    for rule in ("temporal_contrast", "interneuron"):  # the poster config's family is unchanged
+        assert after[("poster", rule)]["p_welch_holm"] == before[("poster", rule)]["p_welch_holm"]
+    tuned = [k for k in after if k[0] == "tuned" and k[1] != "backprop"]
+    assert len(tuned) == 6
+    np.testing.assert_allclose([after[k]["p_welch_holm"] for k in tuned], holm([after[k]["p_welch"] for k in tuned]))
+    assert after[("tuned", "interneuron")]["p_welch_holm"] >= before[("tuned", "interneuron")]["p_welch_holm"]
+
+
+def test_config_without_reference_has_no_p_values():
+    rows = _rows("tuned", "kolen_pollack", [0.95, 0.96, 0.97]) + _rows("tuned", "dale", [0.70, 0.72, 0.75])
+    for entry in summarize(rows):
+        assert all(math.isnan(entry[k]) for k in ("p_welch", "p_mannwhitney", "p_welch_holm", "p_mannwhitney_holm"))
+        assert entry["mean"] > 0.6
 
 
 def test_summarize_means_sem_and_counts(comparison):

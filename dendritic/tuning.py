@@ -82,8 +82,12 @@ def suggest(trial, name, hidden_layers=2):
         params["lr_bias"] = trial.suggest_float("lr_bias", 1e-5, 1.0, log=True)
     if name in ("nonlinear_interneuron", "dale"):  # the interneurons' own rate (notebook 06)
         params["lr_int"] = trial.suggest_float("lr_int", 1e-4, 1.0, log=True)
-    if name in ("kolen_pollack", "dale"):  # Kolen-Pollack's weight decay per step
+    if name == "kolen_pollack":  # Kolen-Pollack's weight decay per step
         params["decay"] = trial.suggest_float("decay", 1e-5, 1e-2, log=True)
+    if name == "dale":  # the decay also shrinks the forward weights (measured: > 3e-4 costs points), and
+        # the E/I balance of the start (inhibition as a multiple of the least that keeps W^E, B^E >= 0)
+        params["decay"] = trial.suggest_float("decay", 1e-6, 1e-3, log=True)
+        params["balance"] = trial.suggest_float("balance", 1.0, 16.0, log=True)
     return params
 
 
@@ -95,7 +99,7 @@ def rule_params(name, optuna_params, options=None):
         rec = sorted((int(k.rsplit("_", 1)[1]), v) for k, v in optuna_params.items() if k.startswith("lr_rec_"))
         params["lr_rec"] = [v for _, v in rec]
         params["lr_bias"] = optuna_params["lr_bias"]
-    params.update({k: optuna_params[k] for k in ("lr_int", "decay") if k in optuna_params})
+    params.update({k: optuna_params[k] for k in ("lr_int", "decay", "balance") if k in optuna_params})
     return {**params, **(options or {})}
 
 

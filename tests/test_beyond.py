@@ -83,35 +83,102 @@ def test_alignment_helper():
 
 
 # --- Dale's law ------------------------------------------------------------------------
-@pytest.mark.parametrize("top_down", ["learned", "random", "transpose"])
-def test_dale_signs_hold_after_every_step(top_down, small_data):
-    rule = dendritic.rule("dale", top_down=top_down, lr=0.2, lr_int=0.2, lr_rec=0.5)
+#: Every sign-constrained synapse group of the 2-128-32-4 circuit, with the inhibitory top-down relay
+#: (the excitatory dendrite-targeting cells VX, GX, UX cancel the relay's inhibition) and without it.
+DALE_GROUPS = {"excitatory": 3, "inhibitory": 3, "somatic": 3, "top_down": 2, "relay": 2, "relay_inhibition": 2,
+               "V": 2, "G": 2, "U": 2, "VX": 2, "GX": 2, "UX": 2}
+DALE_GROUPS_NO_RELAY = {k: v for k, v in DALE_GROUPS.items() if k not in ("relay", "relay_inhibition", "VX", "GX", "UX")}
+
+
+@pytest.fixture(scope="module")
+def tiny_data():
+    """1120 training points: enough for a Dale circuit to learn and its B to align."""
+    return dendritic.spiral_data(per_class=400)
+
+
+def _effective_top_down(state, l):
+    if state.relay is None:
+        return state.top_down[l]
+    return state.top_down[l] - state.relay_inhibition[l] @ state.relay[l]
+
+
+@pytest.mark.parametrize("top_down, relay", [("learned", None), ("learned", 0), ("random", None), ("transpose", None),
+                                             ("transpose", 0)])
+def test_dale_signs_hold_after_every_step(top_down, relay, small_data):
+    rule = dendritic.rule("dale", top_down=top_down, relay=relay, lr=0.2, lr_int=0.2, lr_rec=0.5, balance=1.0)
     net = dendritic.Network(seed=[4, 5])
+    groups = DALE_GROUPS if relay is None else DALE_GROUPS_NO_RELAY
+    names = {f"{k}{l}" for k, n in groups.items() for l in range(1, n + 1)}
     X, y = small_data.train
-    checked = 0
-    for step in range(400):
+    if top_down != "transpose" and relay is None:  # weak relay synapses, so that they reach the clip at 0 too
+        for BI in rule.state(net).relay_inhibition:
+            BI.mul_(1e-3)
+    clipped = set()
+    for step in range(300):
         rule.step(net, X[step].expand(2, -1), y[step].expand(2))
         state = rule.state(net)
-        for name, t in rule.signs(state).items():
+        signs = rule.signs(state)
+        assert set(signs) == names
+        for name, t in signs.items():
             assert (t >= 0).all(), f"{name} has a negative synapse after step {step}"
-            checked += 1
+            if (t == 0).any():
+                clipped.add(name)
         for W, WE, WEI, WIE in zip(net.stacked()[0], state.excitatory, state.inhibitory, state.somatic):
-            torch.testing.assert_close(W, WE - WEI @ WIE, atol=1e-6, rtol=0)
-    assert checked >= 400 * 16
+            torch.testing.assert_close(W, WE - WEI @ WIE, atol=1e-5, rtol=0)
+    assert clipped, "no synapse ever reached 0: the sign constraint was never exercised"
+    if top_down == "learned" and relay is None:
+        assert {"top_down1", "relay_inhibition1"} <= clipped, clipped
+    B = rule.top_down_weights(net.stacked()[0], state)
+    if top_down == "transpose" and relay is None:  # the relay copies layer l+1's somatic circuit: B_l = W_{l+1}^T
+        for b, W in zip(B, net.stacked()[0][1:]):
+            torch.testing.assert_close(b, W.mT, atol=1e-5, rtol=0)
+    elif top_down != "transpose":
+        for l, b in enumerate(B):
+            torch.testing.assert_close(b, _effective_top_down(state, l))
     assert all(torch.isfinite(W).all() for W in net.weights)
 
 
-def test_dale_circuit_starts_with_the_networks_function_and_populations_have_their_sizes():
+def test_dale_circuit_starts_with_the_networks_function_and_cancels_its_top_down_input():
+    """At the first sample the somatic circuit computes the network's W, the effective B has both signs,
+    and the two dendrite-targeting populations (inhibitory and excitatory) cancel the top-down input."""
     net = dendritic.Network(seed=7)
     before = [W.clone() for W in net.weights]
-    rule = dendritic.rule("dale", somatic=(3, 2, 1), interneurons=(40, 8))
+    rule = dendritic.rule("dale", somatic=(3, 2, 1), interneurons=(40, 8), relay=(2, 3))
     state = rule.state(net)
     assert [t.shape[1] for t in state.somatic] == [3, 2, 1]
-    assert [t.shape[1] for t in state.V] == [40, 8]
+    assert [t.shape[1] for t in state.V] == [40, 8] and [t.shape[1] for t in state.VX] == [40, 8]
+    assert [t.shape[1] for t in state.relay] == [2, 3]
     for W, WE, WEI, WIE in zip(before, state.excitatory, state.inhibitory, state.somatic):
         assert (WE >= 0).all() and (WEI >= 0).all() and (WIE >= 0).all()
         torch.testing.assert_close(WE[0] - WEI[0] @ WIE[0], W, atol=1e-6, rtol=0)
-    assert all(torch.equal(a, b) for a, b in zip(before, net.weights))
+    for B in rule.top_down_weights(None, state):
+        assert (B < 0).float().mean() > 0.3 and (B > 0).float().mean() > 0.3
+    layers = rule.step(net, torch.tensor([0.3, -0.2]), 1)
+    for layer in layers[:-1]:
+        assert layer["top_down_forward"].abs().max() > 1e-3
+        torch.testing.assert_close(layer["dendrite_forward"], torch.zeros_like(layer["dendrite_forward"]),
+                                   atol=1e-5, rtol=0)
+    assert not any(torch.equal(a, b) for a, b in zip(before, net.weights))  # and then it learned
+
+
+def test_dale_effective_top_down_aligns_with_the_transpose_and_the_excitatory_only_one_cannot(tiny_data, capsys):
+    """Over one epoch the angle between the effective B_l = B^E_l - B^I_l Q_l and W_{l+1}^T falls in every
+    layer and seed; the excitatory-only B_l >= 0 (relay=0) ends further from W_{l+1}^T in every layer."""
+    final = {}
+    for relay in (None, 0):
+        rule = dendritic.rule("dale", relay=relay, lr=0.06, lr_rec=0.5, lr_int=0.04, decay=3e-5, output_gate=False)
+        result = dendritic.train(dendritic.Network(seed=[1, 2, 3]), rule, tiny_data, record_every=112)
+        for l in (1, 2):
+            angles = result.records[f"alignment/layer{l}"]  # [records, seeds]
+            with capsys.disabled():
+                print(f"\ndale relay={relay} layer {l}: angle(B, W^T) {np.round(angles[0], 1)} -> "
+                      f"{np.round(angles[-1], 1)} deg, val acc {np.round(result.val_acc, 3)}")
+            assert (angles[0] > 80).all()                  # B starts unrelated to W^T
+            final[relay, l] = angles[-1]
+            if relay is None:
+                assert (angles[-1] < angles[0] - 10).all()  # and the effective B aligns
+    for l in (1, 2):
+        assert (final[None, l] < final[0, l]).all()
 
 
 # --- nonlinear interneurons ----------------------------------------------------------------
@@ -208,7 +275,7 @@ def test_variants_run_through_compare_and_the_tuning_search_space():
     from dendritic.tuning import rule_params, suggest
 
     for name in BEYOND:
-        space = {"lr": 0.1, "lr_rec_1": 0.1, "lr_rec_2": 0.1, "lr_bias": 0.01, "lr_int": 0.05, "decay": 1e-3}
+        space = {"lr": 0.1, "lr_rec_1": 0.1, "lr_rec_2": 0.1, "lr_bias": 0.01, "lr_int": 0.05, "decay": 1e-3, "balance": 2.0}
         trial = optuna.trial.FixedTrial(space)
         params = suggest(trial, name)
         assert rule_params(name, trial.params) == params
@@ -232,6 +299,9 @@ def test_variants_run_through_compare_and_the_tuning_search_space():
     ("dale", dict(somatic=-2), "somatic.*>= 1"),
     ("dale", dict(somatic=2.5), "somatic.*integer"),
     ("dale", dict(top_down="mirror"), "top_down"),
+    ("dale", dict(relay=-1), r"relay must be 0 \(no relay\), an integer >= 1"),
+    ("dale", dict(relay=(1, 0)), "relay must be 0"),
+    ("dale", dict(balance=0.5), "balance.*>= 1"),
 ])
 def test_bad_arguments_name_the_parameter_and_its_range(name, kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -557,6 +557,8 @@ def plot_study(study, name, out=None):
             if kind == "slice":  # keep optuna's size: its colour bar is placed for it
                 for ax in np.ravel(axes):
                     ax.axhline(_bayes(), color="k", ls="--", lw=0.8)
+                    # a log axis spanning less than a decade labels its minor ticks, and they overlap
+                    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
                 np.ravel(axes)[0].set_ylabel(objective)
             elif kind == "history":
                 figure.set_size_inches(7, 4)

@@ -47,21 +47,25 @@ def settings(rule, hidden, learn_bias):
         gate=bool(rule.output_gate), learn_bias=bool(learn_bias), linear=rule.lr_decay == "linear")
 
 
-def run(rule, weights, biases, interneurons, inputs, classes, start, stop, steps, learn_bias):
-    """Train steps ``start .. stop - 1`` (of ``steps``) in place.
+def loop(rule, weights, biases, state, learn_bias):
+    """The compiled loop bound to one network: ``loop(...)(inputs, classes, start, stop, steps)``
+    trains steps ``start .. stop - 1`` (of ``steps``) in place.
 
     Args:
-        weights, biases, interneurons: the network's stacked torch views (``Network.stacked``);
-            ``interneurons`` as ``rule.state(net)`` returns it (with ``.top_down``, the B_l, if any).
-        inputs: [steps, S, in] float32; classes: [steps, S] int64 (numpy, C-contiguous).
+        weights, biases: the network's stacked torch views (``Network.stacked``);
+        state: ``rule.state(net)`` (the R_l, and ``.top_down``, the B_l, if any).
+    The returned function takes inputs [steps, S, in] float32 and classes [steps, S] int64
+    (numpy, C-contiguous).
     """
-    s = settings(rule, len(interneurons), learn_bias)
+    s = settings(rule, len(state), learn_bias)
     W = tuple(w.numpy() for w in weights)
     b = tuple(v.numpy()[:, 0] for v in biases)
     none = (np.zeros((W[0].shape[0], 1, 1), np.float32),)  # a placeholder: the loop never reads it
-    R = tuple(r.numpy() for r in interneurons) or none
-    B = tuple(t.numpy() for t in getattr(interneurons, "top_down", None) or ()) or none
+    R = tuple(r.numpy() for r in state) or none
+    B = tuple(t.numpy() for t in getattr(state, "top_down", None) or ()) or none
     from .kernel import train
 
-    train(s["code"], s["top_down"], W, b, R, B, inputs, classes, start, stop, steps, s["lr"], s["lr_bias"],
-          s["lr_rec"], s["decay"], s["clamp"], s["gate"], s["learn_bias"], s["linear"])
+    def run(inputs, classes, start, stop, steps):
+        train(s["code"], s["top_down"], W, b, R, B, inputs, classes, start, stop, steps, s["lr"], s["lr_bias"],
+              s["lr_rec"], s["decay"], s["clamp"], s["gate"], s["learn_bias"], s["linear"])
+    return run

@@ -150,8 +150,8 @@ def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=Non
         checkpoint(0)
         with torch.inference_mode():
             if fast and compiled.supports(rule):
-                layers = _train_compiled(rule, net, weights, biases, interneurons, inputs, targets, order, y_train,
-                                         eval_every, record_every, recorder, checkpoint, bar)
+                layers = _train_compiled(rule, net, weights, biases, interneurons, inputs, targets, eval_every,
+                                         record_every, recorder, checkpoint, bar)
             else:
                 for step, (x, target) in enumerate(zip(inputs.unbind(0), targets.unbind(0))):
                     layers = rule.nudges(weights, biases, interneurons, x, target)
@@ -178,29 +178,27 @@ def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=Non
     return result
 
 
-def _train_compiled(rule, net, weights, biases, interneurons, inputs, targets, order, y_train, eval_every,
-                    record_every, recorder, checkpoint, bar):
+def _train_compiled(rule, net, weights, biases, interneurons, inputs, targets, eval_every, record_every, recorder,
+                    checkpoint, bar):
     """The same loop for the poster's rules, run by ``dendritic.compiled`` between the
     points where Python looks: evaluations, recordings, and the last step (whose
     compartment states ``net.compartments`` shows). There the torch rule computes the
     states from the same weights; the compiled loop still makes every update."""
     steps = len(inputs)
-    X = inputs[:, :, 0].numpy()
-    classes = y_train[order].numpy()
-    learn_bias = net.bias == "learned"
-    looks = sorted({*range(eval_every, steps, eval_every), steps, steps - 1,
-                    *(range(0, steps, record_every) if recorder is not None else ())})
+    run = compiled.loop(rule, weights, biases, interneurons, net.bias == "learned")
+    X, classes = inputs[:, :, 0].numpy(), targets[:, :, 0].argmax(-1).numpy()
+    records = set(range(0, steps, record_every)) if recorder is not None else set()
+    looks = sorted({*range(eval_every, steps, eval_every), steps, steps - 1, *records})
     step, layers = 0, None
     for stop in looks:
         if stop > step:
-            compiled.run(rule, weights, biases, interneurons, X, classes, step, stop, steps, learn_bias)
+            run(X, classes, step, stop, steps)
             step = stop
-        if step % eval_every == 0 or step == steps:
-            if step:
-                checkpoint(step)
-                bar.update(step - bar.n)
-        if step < steps and (step == steps - 1 or (recorder is not None and step % record_every == 0)):
+        if step and (step % eval_every == 0 or step == steps):
+            checkpoint(step)
+            bar.update(step - bar.n)
+        if step == steps - 1 or step in records:
             layers = rule.nudges(weights, biases, interneurons, inputs[step], targets[step])
-            if recorder is not None and step % record_every == 0:
+            if step in records:
                 recorder.record(step, weights, biases, interneurons, inputs[step], targets[step], layers)
     return layers

@@ -31,8 +31,8 @@ def _steps(net, rule, data, steps, fast):
     weights, biases, _ = net.stacked()
     interneurons = rule.state(net)
     if fast:
-        compiled.run(rule, weights, biases, interneurons, X[order].numpy(), y[order].numpy(), 0, steps, steps,
-                     net.bias == "learned")
+        run = compiled.loop(rule, weights, biases, interneurons, net.bias == "learned")
+        run(X[order].numpy(), y[order].numpy(), 0, steps, steps)
         return
     with torch.no_grad():
         for step in range(steps):

@@ -30,3 +30,10 @@ def choice(name, value, valid):
     if value not in valid:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, valid))}; got {value!r}")
     return value
+
+
+def boolean(name, value):
+    """True or False (not 0 / 1 / "yes")."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value

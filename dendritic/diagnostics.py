@@ -1,78 +1,194 @@
-"""Diagnostics the field uses (science.md): how far a rule's update is from backprop's,
-and how well the interneurons cancel the self-generated top-down input."""
+"""Diagnostics the field uses: how far a rule's update is from backprop's, how well the
+interneurons cancel the self-generated top-down input, and how well learned top-down
+weights B_l align with W_{l+1}^T.
+
+All of it is computed from the compartments the rule's own kernels leave in the circuit
+(``dendritic.circuit``), in float64 with sums in a fixed order, so it is the same on every CPU:
+
+- update angle: arccos of the cosine between the rule's update (dW_l = lr N_l (x) pre_{l-1},
+  db_l = lr_bias N_l) and backprop's on the same sample and weights, per layer and all together;
+- cancellation: mean (D^F)^2 per hidden layer, and the fraction cancelled 1 - |D^F| / |I_TD^F|;
+- alignment: the angle between B_l and W_{l+1}^T, flattened (90 = unrelated, 0 = the transpose).
+"""
 
 import numpy as np
-import torch
 
-from .rules.backprop import Backprop
+from .circuit import KINDS
+from .jit import Kernel, helper, numba
 
-#: compartment states kept by the recorder, per layer
+NUDGE, PRESYNAPTIC = KINDS.index("nudge"), KINDS.index("presynaptic")
+TOP_DOWN_FORWARD, DENDRITE_FORWARD = KINDS.index("top_down_forward"), KINDS.index("dendrite_forward")
+#: The compartment states ``train(record_every=k)`` keeps per layer.
 RECORDED_STATES = ("activity", "dendrite_forward", "dendrite_backward", "nudge")
 
 
-def flat_update(rule, layers):
-    """The rule's update (dW, db of every layer) as one vector per member: list over layers of [S, n]."""
-    return [torch.cat([rule.lr * torch.bmm(layer["nudge"].mT, layer["presynaptic"]).flatten(1),
-                       rule.lr_bias * layer["nudge"].flatten(1)], dim=1) for layer in layers]
+def _angles(cells, reference, units, lr, lr_bias, bias, out):
+    """out[m, l - 1] = angle of layer l's update to the reference's (l = 1..L), out[m, L] = all layers.
+
+    The update of layer l is (lr N_l (x) pre_{l-1}, lr_bias N_l); since it is an outer product,
+    u . v = lr lr' (N . N')(pre . pre') + lr_bias lr_bias' (N . N'). The reference uses rates 1.
+    """
+    L = len(units) - 2
+    for m in range(cells.shape[0]):
+        total_uv, total_uu, total_vv = 0.0, 0.0, 0.0
+        for l in range(1, L + 1):
+            nn_uv, nn_uu, nn_vv = 0.0, 0.0, 0.0
+            for i in range(units[l], units[l + 1]):
+                u, v = float(cells[m, NUDGE, i]), float(reference[m, NUDGE, i])
+                nn_uv += u * v
+                nn_uu += u * u
+                nn_vv += v * v
+            pp_uv, pp_uu, pp_vv = 0.0, 0.0, 0.0
+            for i in range(units[l - 1], units[l]):
+                u, v = float(cells[m, PRESYNAPTIC, i]), float(reference[m, PRESYNAPTIC, i])
+                pp_uv += u * v
+                pp_uu += u * u
+                pp_vv += v * v
+            uv = lr * nn_uv * pp_uv
+            uu = lr * lr * nn_uu * pp_uu
+            vv = nn_vv * pp_vv
+            if bias:
+                uv += lr_bias * nn_uv
+                uu += lr_bias * lr_bias * nn_uu
+                vv += nn_vv
+            out[m, l - 1] = _degrees(uv, uu, vv)
+            total_uv += uv
+            total_uu += uu
+            total_vv += vv
+        out[m, L] = _degrees(total_uv, total_uu, total_vv)
 
 
-def angle(u, v):
-    """Angle in degrees between the rows of u and v ([S, n] each); NaN where either is zero."""
-    cos = torch.nn.functional.cosine_similarity(u.double(), v.double(), dim=1, eps=1e-30)
-    zero = (u.abs().sum(1) == 0) | (v.abs().sum(1) == 0)
-    return torch.where(zero, torch.nan, torch.rad2deg(torch.arccos(cos.clamp(-1, 1))))
+@helper
+def _degrees(uv, uu, vv):
+    if uu == 0.0 or vv == 0.0:
+        return np.nan
+    cos = uv / np.sqrt(uu * vv)
+    return np.degrees(np.arccos(min(1.0, max(-1.0, cos))))
 
 
-def update_angles(rule, weights, biases, interneurons, x, target, layers=None):
-    """Angle (degrees) between ``rule``'s update and backprop's, same sample and weights.
+def _cancellation(cells, units, out):
+    """out[m, l - 1, 0] = mean (D_l^F)^2, out[m, l - 1, 1] = 1 - |D_l^F| / |I_TD^F| (NaN if |I_TD^F| <= 1e-6)."""
+    L = len(units) - 2
+    for m in range(cells.shape[0]):
+        for l in range(1, L):
+            dd, tt = 0.0, 0.0
+            for i in range(units[l], units[l + 1]):
+                d, t = float(cells[m, DENDRITE_FORWARD, i]), float(cells[m, TOP_DOWN_FORWARD, i])
+                dd += d * d
+                tt += t * t
+            out[m, l - 1, 0] = dd / (units[l + 1] - units[l])
+            out[m, l - 1, 1] = 1 - np.sqrt(dd) / np.sqrt(tt) if np.sqrt(tt) > 1e-6 else np.nan
+
+
+def _matrix_angles(B, W, out):
+    """out[m] = angle between B[m] [n, k] and W[m]^T (W [k, n]), flattened."""
+    for m in range(B.shape[0]):
+        uv, uu, vv = 0.0, 0.0, 0.0
+        for i in range(B.shape[1]):
+            for j in range(B.shape[2]):
+                u, v = float(B[m, i, j]), float(W[m, j, i])
+                uv += u * v
+                uu += u * u
+                vv += v * v
+        out[m] = _degrees(uv, uu, vv)
+
+
+def _signatures():
+    t = numba().types
+    cells, units = t.float32[:, :, ::1], t.int64[::1]
+    return dict(angles=t.void(cells, cells, units, t.float64, t.float64, t.boolean, t.float64[:, ::1]),
+                cancellation=t.void(cells, units, t.float64[:, :, ::1]),
+                matrix_angles=t.void(t.float32[:, :, ::1], t.float32[:, :, ::1], t.float64[::1]))
+
+
+_angles_kernel = Kernel(_angles, lambda: _signatures()["angles"])
+_cancellation_kernel = Kernel(_cancellation, lambda: _signatures()["cancellation"])
+_matrix_angles_kernel = Kernel(_matrix_angles, lambda: _signatures()["matrix_angles"])
+
+
+def angles_from(circuit, reference, lr, lr_bias):
+    """Update angles (degrees) of ``circuit``'s compartments to ``reference``'s (backprop's, rates 1):
+    dict "layer1" .. "layerL", "all" of [S] arrays (NaN where an update is zero)."""
+    L = len(circuit.sizes) - 1
+    out = np.zeros((circuit.cells.shape[0], L + 1))
+    _angles_kernel(circuit.cells, reference.cells, circuit.units, float(lr), float(lr_bias), circuit.learn_bias, out)
+    angles = {f"layer{l}": out[:, l - 1] for l in range(1, L + 1)}
+    angles["all"] = out[:, L]
+    return angles
+
+
+def cancellation_from(circuit):
+    """Per hidden layer: "residual/layer{l}" mean (D^F)^2 and "cancelled/layer{l}" 1 - |D^F| / |I_TD^F|, [S] each."""
+    L = len(circuit.sizes) - 1
+    out = np.zeros((circuit.cells.shape[0], max(L - 1, 0), 2))
+    _cancellation_kernel(circuit.cells, circuit.units, out)
+    result = {}
+    for l in range(1, L):
+        result[f"residual/layer{l}"] = out[:, l - 1, 0]
+        result[f"cancelled/layer{l}"] = out[:, l - 1, 1]
+    return result
+
+
+def alignment(B, W_above):
+    """Angle in degrees between B_l [S, n_l, n_{l+1}] and W_{l+1}^T (W_{l+1} [S, n_{l+1}, n_l]) per member, [S]."""
+    B = np.ascontiguousarray(np.asarray(B, dtype=np.float32))
+    W_above = np.ascontiguousarray(np.asarray(W_above, dtype=np.float32))
+    if B.ndim == 2:
+        B, W_above = B[None], W_above[None]
+    out = np.zeros(len(B))
+    _matrix_angles_kernel(B, W_above, out)
+    return out
+
+
+def backprop_reference(circuit, inputs, classes):
+    """Backprop's compartments on the same weights and samples (inputs [S, n_0], classes [S])."""
+    from .rules.backprop import Backprop
+
+    reference = circuit._replace(cells=np.zeros_like(circuit.cells), state=np.zeros((circuit.params.shape[0], 1), np.float32))
+    rule = Backprop(lr=1.0)
+    h = rule.numbers(tuple(circuit.sizes))
+    for m in range(circuit.params.shape[0]):
+        rule.phases(reference, m, inputs[m], int(classes[m]), h)
+    return reference
+
+
+def update_angles(rule, net, x, target):
+    """Angle (degrees) between ``rule``'s update and backprop's for one sample on ``net``'s weights.
 
     Returns a dict: "layer1" .. "layerL" and "all", each [S] (NaN where an update is zero).
     """
-    layers = layers or rule.nudges(weights, biases, interneurons, x, target)
-    reference = Backprop(lr=1.0)
-    mine = flat_update(rule, layers)
-    theirs = flat_update(reference, reference.nudges(weights, biases, interneurons, x, target))
-    out = {f"layer{l}": angle(u, v) for l, (u, v) in enumerate(zip(mine, theirs), start=1)}
-    out["all"] = angle(torch.cat(mine, 1), torch.cat(theirs, 1))
-    return out
-
-
-def cancellation(layers):
-    """Per hidden layer with interneurons: mean |D^F|^2 and the fraction cancelled
-    1 - |D^F| / |W^T a^F| (1 = perfect cancellation; NaN with no top-down input). Dict of [S] tensors."""
-    out = {}
-    for l, layer in enumerate(layers, start=1):
-        if "top_down_forward" not in layer:
-            continue
-        residual = layer["dendrite_forward"].flatten(1)
-        top_down = layer["top_down_forward"].flatten(1)
-        out[f"residual/layer{l}"] = (residual ** 2).mean(1)
-        norm = top_down.norm(dim=1)
-        # no top-down input (a silent layer above): nothing to cancel, the fraction is undefined
-        out[f"cancelled/layer{l}"] = torch.where(norm > 1e-6, 1 - residual.norm(dim=1) / norm, torch.nan)
-    return out
+    circuit = rule.run_phases(net, x, target)
+    inputs, classes = rule._sample(net, x, target)
+    return angles_from(circuit, backprop_reference(circuit, inputs, classes), rule.lr, rule.lr_bias)
 
 
 class Recorder:
-    """Bounded, opt-in recording during ``train``: called every k steps, before the update."""
+    """Bounded, opt-in recording during ``train``: every k steps, before that step's update."""
 
     def __init__(self, rule):
         self.rule = rule
         self.rows = []
 
-    def record(self, step, weights, biases, interneurons, x, target, layers):
-        row = {"step": torch.tensor(step)}
-        row.update({f"angle/{k}": v for k, v in update_angles(self.rule, weights, biases, interneurons, x, target, layers).items()})
-        row.update(cancellation(layers))
-        row.update(self.rule.diagnostics(weights, interneurons))
-        for l, layer in enumerate(layers, start=1):
+    def record(self, step, circuit, inputs, classes):
+        """``circuit`` holds the rule's compartments for sample ``step`` (its phases just ran)."""
+        row = {"step": np.array(step)}
+        reference = backprop_reference(circuit, inputs, classes)
+        row.update({f"angle/{k}": v for k, v in angles_from(circuit, reference, self.rule.lr, self.rule.lr_bias).items()})
+        if "top_down_forward" in self.rule.compartments:
+            row.update(cancellation_from(circuit))
+        for l, (B, W_above) in enumerate(self.rule.top_down_pairs(circuit), start=1):
+            row[f"alignment/layer{l}"] = alignment(B, W_above)
+        for l in range(1, len(circuit.sizes)):
+            lo, hi = circuit.units[l], circuit.units[l + 1]
             for key in RECORDED_STATES:
-                if key in layer:
-                    row[f"{key}/layer{l}"] = layer[key][:, 0].clone()
+                if key in self.rule.compartments:
+                    row[f"{key}/layer{l}"] = circuit.cells[:, KINDS.index(key), lo:hi].copy()
         self.rows.append(row)
 
     def arrays(self):
         """Dict of numpy arrays: "step" [R], scalars [R, S], states [R, S, n_l]."""
         if not self.rows:
             return {}
-        return {k: np.stack([row[k].numpy() for row in self.rows]) for k in self.rows[0]}
+        return {k: np.stack([row[k] for row in self.rows]) for k in self.rows[0]}
+
+

@@ -66,11 +66,13 @@ class Network(nn.Module):
             raise ValueError(f"sizes must be a sequence of at least 2 layer sizes (input ... output), got {sizes!r}")
         self.sizes = tuple(checks.integer(f"sizes[{i}]", n, 1) for i, n in enumerate(sizes))
         self.bias = checks.choice("bias", bias, BIAS_MODES)
-        self.ensemble = not isinstance(seed, int)
+        self.ensemble = isinstance(seed, Sequence) and not isinstance(seed, (str, bytes))
         seeds = tuple(seed) if self.ensemble else (seed,)
         if not seeds:
-            raise ValueError("seed must be an int >= 0 or a non-empty sequence of them, got an empty sequence")
+            raise ValueError("seed must be an integer >= 0 or a non-empty sequence of them, got an empty sequence")
         self.seeds = tuple(checks.integer("seed", s, 0) for s in seeds)
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f"seed must not repeat a member's seed, got {list(seed)}")
 
         members = [self._init_member(s) for s in self.seeds]
         for name in members[0]:
@@ -80,7 +82,7 @@ class Network(nn.Module):
                 self.register_parameter(name, nn.Parameter(value))
             else:
                 self.register_buffer(name, value)
-        self._last_step = None
+        self._compartments = None
 
     def _init_member(self, seed):
         generator = torch.Generator().manual_seed(seed)
@@ -165,16 +167,14 @@ class Network(nn.Module):
 
     @property
     def compartments(self):
-        """The compartment states of the last ``rule.step``: one dict per layer 1..L.
+        """The compartment states of the last sample of ``rule.step`` or ``train`` (before its
+        update): one dict per layer 1..L, None before any.
 
         Keys (where the rule has them): soma, activity, top_down_forward,
         top_down_backward, interneuron, dendrite_forward, dendrite_backward,
         nudge, activity_backward. Each tensor is [n_l] ([S, n_l] for an ensemble).
         """
-        if self._last_step is None:
-            return None
-        squeeze = (lambda t: t[:, 0]) if self.ensemble else (lambda t: t[0, 0])
-        return [{k: squeeze(v) for k, v in layer.items()} for layer in self._last_step]
+        return self._compartments
 
     def extra_repr(self):
         members = f", members={self.members}" if self.ensemble else ""

@@ -1,7 +1,9 @@
 """Online training (batch 1) of one network or a whole ensemble at once.
 
 Every member of an ensemble gets its own sample order, drawn from its own seed,
-so member i trains exactly as ``Network(seed=seeds[i])`` would alone.
+so member i trains exactly as ``Network(seed=seeds[i])`` would alone (bit for bit).
+The rule's own kernels do every step (``dendritic.loop``); Python only looks in at the
+evaluation and recording points.
 """
 
 from dataclasses import dataclass, field
@@ -10,8 +12,11 @@ import math
 import numpy as np
 import torch
 
-from . import checks, compiled
-from .network import Network, forward
+from . import checks, loop
+from .circuit import compartments, pack, unpack
+from .data import Spiral
+from .network import Network
+from .rules.base import Rule
 
 #: Recording keeps at most this many snapshots, so memory stays bounded.
 MAX_RECORDS = 2000
@@ -32,27 +37,26 @@ def sample_order(seed, n, epochs):
 class Evaluation:
     """Accuracy, loss and dead output units of each member on one split."""
 
-    accuracy: np.ndarray  # [S], NaN for a diverged member
-    loss: np.ndarray      # [S]
+    accuracy: np.ndarray      # [S], NaN for a diverged member
+    loss: np.ndarray          # [S]
     dead_outputs: np.ndarray  # [S], output units with z <= 0 on every sample
-    finite: np.ndarray    # [S] bool
+    finite: np.ndarray        # [S] bool
+
+
+def _evaluation(circuit, X, y):
+    table = loop.evaluate(circuit, X.numpy(), y.numpy())
+    finite = (table[:, 3] == 1) & np.isfinite(circuit.params).all(1)
+    return Evaluation(np.where(finite, table[:, 0], np.nan), np.where(finite, table[:, 1], np.nan),
+                      table[:, 2].astype(int), finite)
 
 
 def evaluate(net, X, y):
-    """Evaluate every member of ``net`` on (X, y)."""
-    weights, biases, _ = net.stacked()
-    with torch.no_grad():
-        somas, activities = forward(weights, biases, net._batch(X))
-        out = activities[-1]
-        finite = torch.isfinite(out).flatten(1).all(1) & torch.stack(
-            [torch.isfinite(W).flatten(1).all(1) for W in weights]).all(0)
-        accuracy = (out.argmax(-1) == y).double().mean(1)
-        onehot = torch.nn.functional.one_hot(y, out.shape[-1]).float()
-        loss = ((out - onehot) ** 2).mean((1, 2)).double()
-        dead = (somas[-1] <= 0).all(1).sum(-1)
-    nan = torch.full_like(accuracy, math.nan)
-    return Evaluation(torch.where(finite, accuracy, nan).numpy(), torch.where(finite, loss, nan).numpy(),
-                      dead.numpy(), finite.numpy())
+    """Evaluate every member of ``net`` on (X [n, n_0], y [n]): an ``Evaluation``."""
+    if not isinstance(net, Network):
+        raise ValueError(f"net must be a dendritic.Network, got {type(net).__name__}")
+    from .rules.backprop import Backprop  # no rule state: any rule packs the weights
+
+    return _evaluation(pack(net, Backprop()), *_checked_split("X, y", (X, y), net))
 
 
 @dataclass
@@ -83,7 +87,27 @@ class TrainResult:
                 for i, s in enumerate(self.seeds)]
 
 
-def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=None, progress=False, fast=True):
+def _checked_split(name, split, net):
+    """(X float32 [n, n_0], y int64 [n]) checked against ``net``; ValueError naming ``name``."""
+    if not (isinstance(split, tuple) and len(split) == 2):
+        raise ValueError(f"{name} must be a pair (X, y), got {type(split).__name__}")
+    X, y = (torch.as_tensor(t) for t in split)
+    if not X.is_floating_point() or X.dim() != 2 or X.shape[1] != net.sizes[0]:
+        raise ValueError(f"{name}: X must be floats of shape [n, {net.sizes[0]}], got {X.dtype} {tuple(X.shape)}")
+    if y.is_floating_point() or y.dim() != 1 or len(y) != len(X):
+        raise ValueError(f"{name}: y must be {len(X)} integer class labels, got {y.dtype} {tuple(y.shape)}")
+    if len(y) == 0:
+        raise ValueError(f"{name} is empty: it needs at least one point")
+    if not torch.isfinite(X).all():
+        raise ValueError(f"{name}: X must be finite (no NaN or inf)")
+    K = net.sizes[-1]
+    if ((y < 0) | (y >= K)).any():
+        raise ValueError(f"{name}: labels must be in 0..{K - 1} (the network has {K} outputs), "
+                         f"got {int(y.min())}..{int(y.max())}")
+    return X.to(torch.float32).contiguous(), y.to(torch.int64).contiguous()
+
+
+def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=None, progress=False):
     """Train ``net`` online (one sample per step) with ``rule`` on ``data.train``.
 
     Args:
@@ -94,25 +118,34 @@ def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=Non
         seed: sample-order seed(s); default: each member's own network seed.
         eval_every: steps between points of the learning curve (validation accuracy).
         record_every: if set, every that many steps record the compartment states
-            of the current sample, the angle of the update to backprop's, and the
-            interneuron cancellation residual (see ``dendritic.diagnostics``).
+            of the current sample, the angle of the update to backprop's, the
+            interneuron cancellation and the top-down alignment (``dendritic.diagnostics``).
         progress: show a tqdm progress bar.
-        fast: run the poster's three rules in the compiled loop of ``dendritic.compiled``
-            (same equations, ~50x faster); False runs the rule's own torch code step by step.
-            Other rules always run their torch code.
     Returns:
         a ``TrainResult``; divergence (NaN / inf) is detected and reported there.
+
+    >>> import dendritic
+    >>> data = dendritic.spiral_data(per_class=100)
+    >>> result = dendritic.train(dendritic.Network(seed=0), dendritic.rule("backprop"), data)
+    >>> result.steps, bool(result.diverged[0])
+    (280, False)
     """
     if not isinstance(net, Network):
         raise ValueError(f"net must be a dendritic.Network, got {type(net).__name__}")
+    if not isinstance(rule, Rule):
+        raise ValueError(f"rule must be a rule made by dendritic.rule(name), got {rule!r}")
+    if not isinstance(data, Spiral):
+        raise ValueError(f"data must be a dendritic.Spiral (from dendritic.spiral_data), got {type(data).__name__}")
     epochs = checks.integer("epochs", epochs, 1)
     eval_every = checks.integer("eval_every", eval_every, 1)
-    if not isinstance(fast, bool):
-        raise ValueError(f"fast must be True or False, got {fast!r}")
+    checks.boolean("progress", progress)
     seeds = net.seeds if seed is None else (tuple(seed) if not isinstance(seed, int) else (seed,))
     if len(seeds) != net.members:
         raise ValueError(f"seed must give one sample-order seed per member ({net.members}), got {len(seeds)}")
-    X_train, y_train = data.train
+    seeds = tuple(checks.integer("seed", s, 0) for s in seeds)
+    X_train, y_train = _checked_split("data.train", data.train, net)
+    val, test = _checked_split("data.val", data.val, net), _checked_split("data.test", data.test, net)
+    rule.check_network(net)
     steps = epochs * len(y_train)
     recorder = None
     if record_every is not None:
@@ -120,85 +153,49 @@ def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=Non
         from .diagnostics import Recorder
         recorder = Recorder(rule)
 
-    K = net.sizes[-1]
     order = torch.stack([sample_order(s, len(y_train), epochs) for s in seeds], dim=1)  # [steps, S]
-    inputs = X_train[order].unsqueeze(2)                                              # [steps, S, 1, in]
-    targets = torch.nn.functional.one_hot(y_train[order], K).float().unsqueeze(2)      # [steps, S, 1, K]
-
-    weights, biases, _ = net.stacked()
-    interneurons = rule.state(net)  # R_l, and any other rule state (top-down B_l, ...)
-    learn_bias = net.bias == "learned"
+    inputs = np.ascontiguousarray(X_train[order].numpy())                            # [steps, S, n_0]
+    classes = np.ascontiguousarray(y_train[order].numpy())                           # [steps, S]
+    circuit = pack(net, rule)
+    h = rule.numbers(net.sizes)
     curve_steps, curve_acc, curve_loss = [], [], []
     diverged_step = np.full(net.members, -1)
 
     def checkpoint(step):
-        ev = evaluate(net, *data.val)
-        newly = (~ev.finite) & (diverged_step < 0)
-        diverged_step[newly] = step
+        ev = _evaluation(circuit, *val)
+        diverged_step[(~ev.finite) & (diverged_step < 0)] = step
         curve_steps.append(step)
         curve_acc.append(ev.accuracy)
         curve_loss.append(ev.loss)
 
     from tqdm.auto import tqdm
-    bar = tqdm(total=steps, desc=f"{rule.name} x{net.members}", disable=not progress, leave=False)
-    # Per-sample tensors are tiny: a second intra-op thread only adds synchronisation,
-    # and on a busy machine it slows training many times over. Same numbers either way.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    layers = None
-    try:
-        checkpoint(0)
-        with torch.inference_mode():
-            if fast and compiled.supports(rule):
-                layers = _train_compiled(rule, net, weights, biases, interneurons, inputs, targets, eval_every,
-                                         record_every, recorder, checkpoint, bar)
-            else:
-                for step, (x, target) in enumerate(zip(inputs.unbind(0), targets.unbind(0))):
-                    layers = rule.nudges(weights, biases, interneurons, x, target)
-                    if recorder is not None and step % record_every == 0:
-                        recorder.record(step, weights, biases, interneurons, x, target, layers)
-                    rule.apply(weights, biases, interneurons, layers, learn_bias, scale=rule.lr_factor(step, steps))
-                    if (step + 1) % eval_every == 0 or step + 1 == steps:
-                        checkpoint(step + 1)
-                        bar.update(step + 1 - bar.n)
-    finally:
-        torch.set_num_threads(threads)
-    bar.close()
-    net._last_step = layers
+    records = set(range(0, steps, record_every)) if recorder is not None else set()
+    looks = sorted({*range(eval_every, steps, eval_every), steps, *records})
+    with tqdm(total=steps, desc=f"{rule.name} x{net.members}", disable=not progress, leave=False) as bar:
+        try:
+            checkpoint(0)
+            step = 0
+            for stop in looks:
+                if stop > step:
+                    loop.run(rule, circuit, h, inputs, classes, step, stop, steps)
+                    step = stop
+                if step and (step % eval_every == 0 or step == steps):
+                    checkpoint(step)
+                    bar.update(step - bar.n)
+                if step in records:  # this sample's compartments, before its update
+                    for m in range(net.members):
+                        rule.phases(circuit, m, inputs[step, m], int(classes[step, m]), h)
+                    recorder.record(step, circuit, inputs[step], classes[step])
+        finally:
+            unpack(circuit, net, rule)  # what was learned is kept, even after Ctrl-C
+    net._compartments = compartments(circuit, rule.compartments, net.ensemble)  # the last sample's, before its update
 
-    val, test = evaluate(net, *data.val), evaluate(net, *data.test)
-    diverged = ~(val.finite & test.finite) | (diverged_step >= 0)
+    val_ev, test_ev = _evaluation(circuit, *val), _evaluation(circuit, *test)
+    diverged = ~(val_ev.finite & test_ev.finite) | (diverged_step >= 0)
     diverged_step[diverged & (diverged_step < 0)] = steps
-    result = TrainResult(
+    return TrainResult(
         seeds=seeds, rule=rule.name, hyperparameters=rule.hyperparameters(), steps=steps,
-        val_acc=np.where(diverged, np.nan, val.accuracy), test_acc=np.where(diverged, np.nan, test.accuracy),
-        diverged=diverged, diverged_step=diverged_step, dead_outputs=val.dead_outputs,
+        val_acc=np.where(diverged, np.nan, val_ev.accuracy), test_acc=np.where(diverged, np.nan, test_ev.accuracy),
+        diverged=diverged, diverged_step=diverged_step, dead_outputs=val_ev.dead_outputs,
         curve_steps=np.array(curve_steps), curve_val_acc=np.array(curve_acc), curve_val_loss=np.array(curve_loss),
         records=recorder.arrays() if recorder else {})
-    return result
-
-
-def _train_compiled(rule, net, weights, biases, interneurons, inputs, targets, eval_every, record_every, recorder,
-                    checkpoint, bar):
-    """The same loop for the poster's rules, run by ``dendritic.compiled`` between the
-    points where Python looks: evaluations, recordings, and the last step (whose
-    compartment states ``net.compartments`` shows). There the torch rule computes the
-    states from the same weights; the compiled loop still makes every update."""
-    steps = len(inputs)
-    run = compiled.loop(rule, weights, biases, interneurons, net.bias == "learned")
-    X, classes = inputs[:, :, 0].numpy(), targets[:, :, 0].argmax(-1).numpy()
-    records = set(range(0, steps, record_every)) if recorder is not None else set()
-    looks = sorted({*range(eval_every, steps, eval_every), steps, steps - 1, *records})
-    step, layers = 0, None
-    for stop in looks:
-        if stop > step:
-            run(X, classes, step, stop, steps)
-            step = stop
-        if step and (step % eval_every == 0 or step == steps):
-            checkpoint(step)
-            bar.update(step - bar.n)
-        if step == steps - 1 or step in records:
-            layers = rule.nudges(weights, biases, interneurons, inputs[step], targets[step])
-            if step in records:
-                recorder.record(step, weights, biases, interneurons, inputs[step], targets[step], layers)
-    return layers

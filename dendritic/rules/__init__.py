@@ -12,10 +12,9 @@ from ..paths import DATA
 from .backprop import Backprop
 from .base import Rule
 from .interneuron import Interneuron
-from .temporal_contrast import TemporalContrast
-from .dale import Dale
-from .feedback_rules import FeedbackAlignment, KolenPollack
+from .temporal_contrast import FeedbackAlignment, KolenPollack, TemporalContrast
 from .nonlinear_interneuron import NonlinearInterneuron
+from .dale import Dale
 
 #: The poster's three rules (what the poster figures compare).
 RULES = {cls.name: cls for cls in (Backprop, TemporalContrast, Interneuron)}

@@ -1,4 +1,4 @@
-"""Dale's law: excitatory projections and explicit inhibitory interneurons (science.md, future direction 2).
+"""Dale's law: excitatory projections and explicit inhibitory interneurons (the poster's future direction 2).
 
 A real neuron is excitatory or inhibitory: all its synapses have one sign. Here the
 pyramidal neurons (the units of the network) are excitatory, and every pathway that
@@ -7,21 +7,20 @@ needs a negative weight goes through a population of inhibitory interneurons:
 - somatic (PV-like, feedforward inhibition): p_l linear interneurons h_l = W^IE_l a_{l-1}
   that inhibit the somas of layer l through W^EI_l (as in Cornford et al. 2021);
 - top-down relay: q_l linear interneurons r_l = Q_l a_{l+1}, driven by the layer above,
-  that inhibit the dendrites of layer l through B^I_l. With the direct excitatory
-  top-down synapses B^E_l, the dendrite hears the layer above through the effective
-  B_l = B^E_l - B^I_l Q_l, which can have either sign, like W_{l+1}, and so can align
-  with W_{l+1}^T. Without the relay (``relay=0``, the first version of this rule)
-  B_l = B^E_l >= 0 cannot: a matrix with no negative entry stays far from the
-  mixed-sign W_{l+1}^T;
+  that inhibit the dendrites of layer l through B^I_l. With the direct excitatory top-down
+  synapses B^E_l, the dendrite hears the layer above through the effective
+  B_l = B^E_l - B^I_l Q_l, which can have either sign, like W_{l+1}, and so can align with
+  W_{l+1}^T. Without the relay (``relay=0``) B_l = B^E_l >= 0 cannot: a matrix with no
+  negative entry stays far from the mixed-sign W_{l+1}^T;
 - dendrite-targeting (SST-like): the nonlinear interneurons of ``nonlinear_interneuron``
-  (Sacramento et al. 2018), which predict the layer above and cancel its top-down input
-  at the dendrite. Like their partner neurons above, they get excitation from layer l
-  (V_l) and feedforward inhibition from the somatic interneurons h_{l+1} (G_l).
-  Inhibition alone can only cancel a positive input; to cancel the relay's inhibition a
-  twin population of excitatory dendrite-targeting cells e_l (same equations, their own
-  weights V^X_l, G^X_l, c^X_l) excites the dendrite through U^X_l.
+  (Sacramento et al. 2018), which predict the layer above and cancel its top-down input at
+  the dendrite. Like their partner neurons above, they get excitation from layer l (V_l)
+  and feedforward inhibition from the somatic interneurons h_{l+1} (G_l). Inhibition alone
+  can only cancel a positive input; to cancel the relay's inhibition a twin population of
+  excitatory dendrite-targeting cells e_l (same equations, their own weights V^X_l, G^X_l,
+  c^X_l) excites the dendrite through U^X_l.
 
-Every synapse keeps its sign, checked after every step:
+Every synapse keeps its sign (clipped at 0 after every step):
 
     W^E_l, W^IE_l, W^EI_l >= 0     soma:      z_l = W^E_l a_{l-1} - W^EI_l h_l + b_l
     B^E_l, Q_l, B^I_l >= 0          dendrite:  top-down input B^E_l a_{l+1} - B^I_l r_l
@@ -30,19 +29,18 @@ Every synapse keeps its sign, checked after every step:
 
     D_l = B^E_l a_{l+1} - B^I_l r_l - (U_l i_l - U^X_l e_l)     (clamped to [-1, 1] as in rule 3)
 
-The network's W_l is kept equal to the effective weight W^E_l - W^EI_l W^IE_l, so
-evaluation and the comparison with backprop see the function the circuit computes.
-Biases b_l, c_l and c^X_l (tonic drive) have no sign.
+The network's W_l is kept equal to the effective weight W^E_l - W^EI_l W^IE_l, so evaluation
+and the comparison with backprop see the function the circuit computes. Biases b_l, c_l
+and c^X_l (tonic drive) have no sign.
 
 The circuit starts balanced (E/I balance): each inhibitory pathway is ``balance`` times
 the least inhibition that lets its excitatory synapses be >= 0, so that they start away
-from the clip at 0 (measured: with balance 1 many sit at 0 and a step that should make a
-weight more negative is lost).
+from the clip at 0 (with balance 1 many sit at 0 and a step that should make a weight
+more negative is lost).
 
-Plasticity is the interneuron rule's, split over the synapses that carry it, each
-clipped at 0 after the step; ``decay`` shrinks both synapses of a pathway, so the
-effective W_l (and B_l) shrinks by (1 - decay) as in Kolen-Pollack (the first version
-decayed W^E alone, which pulls W_l towards -W^EI_l W^IE_l, not towards 0):
+Plasticity is the interneuron rule's, split over the synapses that carry it, each clipped
+at 0 after the step; ``decay`` shrinks both synapses of a pathway, so the effective W_l
+(and B_l) shrinks by (1 - decay) as in Kolen-Pollack:
 
     dW^E_l  = lr N_l (x) a_{l-1}           dW^EI_l = -lr N_l (x) h_l           W^IE_l fixed
     dB^E_l  = lr a_l (x) N_{l+1}           dB^I_l  = -lr a_l (x) Q_l N_{l+1}   Q_l fixed
@@ -51,257 +49,177 @@ decayed W^E alone, which pulls W_l towards -W^EI_l W^IE_l, not towards 0):
 
 (with the relay the two populations share lr_rec, so U_l - U^X_l moves at lr_rec, as U_l
 alone does without it; every presynaptic activity in these updates is clamped to [0, 1]
-as in rule 3).
-
-The top-down synapses learn Kolen-Pollack style from the two signals each one sees:
-the postsynaptic activity a_l and the presynaptic cell's nudge (N_{l+1} for B^E; for B^I
-the relay's own change between the phases, r^B - r^F = Q_l (a^B - a^F) ~ Q_l N_{l+1}).
-The effective updates are positively rescaled transposes of each other,
-dW_{l+1} = lr N (x) (1 + W^IE^T W^IE) a for the forward weight and
-dB_l = lr a (x) (1 + Q^T Q) N for the top-down one, and the clips at 0 act on different
-synapses, so B_l aligns with W_{l+1}^T only in part: tuned, from 90 degrees to about 44
-(layer 1) and 31 (layer 2) in one epoch (``diagnostics`` records the angle), against
-71 and 54 without the relay.
+as in rule 3). The top-down synapses learn Kolen-Pollack style from the two signals each
+one sees: the postsynaptic activity a_l and the presynaptic cell's nudge (N_{l+1} for B^E;
+for B^I the relay's own change between the phases, r^B - r^F = Q_l (a^B - a^F) ~ Q_l N_{l+1}).
 """
 
 import copy
 import math
 from numbers import Integral
 
+import numpy as np
 import torch
 
 from .. import checks
-from .feedback import Circuit, alignment, network_state
-from .nonlinear_interneuron import NonlinearInterneuron, check_sizes, per_layer
+from ..circuit import (Group, W, activity, activity_backward, b, dendrite_backward, dendrite_forward, group_view,
+                       interneuron, layers, nudge, presynaptic, soma, synapses, top_down_backward, top_down_forward,
+                       weight_view)
+from ..jit import helper, phases_kernel, plasticity_kernel
+from ..linalg import add_outer, clip, dot, f32, matvec, matvec_t, relu
+from .base import (backward_activity, clamp_nudge, forward, output_nudge, relu_derivative, set_presynaptic)
+from .interneuron import Interneuron
+from .nonlinear_interneuron import check_sizes, partner_matrix, per_layer
+
+# the synapse groups (and the interneurons' activities, [1, n]) in the order of ``Dale.state_groups``
+(WE, WEI, WIE, H, BE, BI, Q, RELAY, H_ABOVE, V, G, C, U, I, VX, GX, CX, UX, E) = range(19)
 
 
-class Dale(NonlinearInterneuron):
-    """The interneuron rule in a circuit that obeys Dale's law (see the module docstring).
-
-    Args:
-        lr, lr_rec, lr_bias, lr_int, clamp, output_gate, lr_decay, interneurons, start:
-            as ``nonlinear_interneuron`` (``start`` sets the dendrite-targeting populations).
-        top_down: "learned" (default: Kolen-Pollack on B^E and B^I, kept >= 0), "random"
-            (B^E, B^I fixed) or "transpose" (weight transport: B^E_l = (W^E_{l+1})^T and the
-            relay copies layer l+1's somatic interneurons, B^I_l = (W^IE_{l+1})^T,
-            Q_l = (W^EI_{l+1})^T, so B_l = W_{l+1}^T; without the relay B_l = (W^E_{l+1})^T).
-        decay: weight decay per step on every forward synapse (and top-down one when
-            learned), as in ``feedback``.
-        somatic: somatic interneurons p_l per layer l = 1..L (one int for all, or one per
-            layer); default 1 (one non-specific inhibitory cell per layer).
-        relay: top-down relay interneurons q_l per hidden layer (one int for all, or one per
-            layer); default 1. 0: no relay, the top-down input is excitatory only
-            (B_l = B^E_l >= 0, and no excitatory dendrite-targeting cells are needed).
-        balance: the E/I balance of the start, >= 1 (see the module docstring).
-
-    At the first step the circuit is built from the network's weights without changing
-    its function: W^IE_l is drawn >= 0, W^EI_l is ``balance`` times the smallest inhibition
-    that lets W^E_l = W_l + W^EI_l W^IE_l be >= 0. With the relay the top-down pathway is
-    built the same way from a random B_l ~ U(-1/sqrt(n_l), 1/sqrt(n_l)) (as
-    ``feedback.random_top_down`` draws it); without it B^E_l ~ U(0, 1/sqrt(n_l)).
-    """
-
-    name = "dale"
-
-    def __init__(self, lr=0.0774, lr_rec=(0.2, 0.2), lr_bias=0.0187, lr_int=0.05, clamp=True,
-                 output_gate=True, lr_decay="constant", top_down="learned", decay=None, interneurons=None,
-                 start="self_predicting", somatic=None, relay=None, balance=4.0):
-        super().__init__(lr, lr_rec, lr_bias, lr_int, clamp, output_gate, lr_decay, top_down, decay,
-                         interneurons, start)
-        self.somatic = check_sizes("somatic", somatic)
-        self.relay = _relay_sizes(relay)
-        self.balance = checks.positive("balance", balance)
-        if self.balance < 1:
-            raise ValueError(f"balance must be a finite number >= 1, got {balance!r}")
-
-    def hyperparameters(self):
-        out = super().hyperparameters()
-        for key in ("somatic", "relay"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
-        out["balance"] = self.balance
-        return out
-
-    # --- state -------------------------------------------------------------------
-    def state(self, net):
-        weights, _, _ = net.stacked()
-        sizes = per_layer("somatic", self.somatic, [1] * net.layers)
-        somatic, inhibitory, excitatory = [], [], []
-        for l, p in enumerate(sizes, start=1):
-            W = weights[l - 1]
-            n, fan_in = W.shape[1:]
-            WIE = network_state(net, f"dale_WIE{l}_{p}", _positive((p, fan_in)))
-            WEI = network_state(net, self._key("WEI", l, p), lambda g, i, W=W, WIE=WIE:
-                                self.balance * _inhibition(g, W[i], WIE[i]))
-            WE = network_state(net, self._key("WE", l, p), lambda g, i, W=W, WIE=WIE, WEI=WEI:
-                               (W[i] + WEI[i] @ WIE[i]).clamp_min(0))
-            somatic.append(WIE), inhibitory.append(WEI), excitatory.append(WE)
-        circuit = Circuit(net.stacked()[2], top_down=None, excitatory=excitatory, inhibitory=inhibitory,
-                          somatic=somatic, relay=None, relay_inhibition=None)
-        if self.top_down != "transpose":
-            circuit.__dict__.update(self._top_down_state(net))
-        circuit.__dict__.update(self._population_state(net, circuit))
-        return circuit
-
-    def relay_sizes(self, net):
-        """q_l per hidden layer for ``net`` (all 0 without the relay)."""
-        if self.relay == 0:
-            return (0,) * (net.layers - 1)
-        return per_layer("relay", self.relay, [1] * (net.layers - 1))
-
-    def _top_down_state(self, net):
-        """B^E_l [S, n_l, n_{l+1}], and with the relay Q_l [S, q_l, n_{l+1}] and B^I_l [S, n_l, q_l]."""
-        B, Q, BI = [], [], []
-        for l, q in enumerate(self.relay_sizes(net), start=1):
-            n, n_above = net.sizes[l], net.sizes[l + 1]
-            if not q:
-                B.append(network_state(net, f"dale_B{l}", _positive((n, n_above), 0, 1 / math.sqrt(n))))
-                continue
-            # like the forward weights: B = B^E - B^I Q with B ~ U(-1/sqrt(n), 1/sqrt(n)) as in ``random_top_down``,
-            # and B^I (balance times) the least inhibition that keeps B^E >= 0 for any such B
-            bound = 1 / math.sqrt(n)
-            Q.append(network_state(net, f"dale_Q{l}_{q}", _positive((q, n_above))))
-            BI.append(network_state(net, self._key("BI", l, q), lambda g, i, Q=Q[-1], n=n, bound=bound:
-                                    self.balance * _inhibition(g, torch.full((n, Q.shape[-1]), -bound), Q[i])))
-            B.append(network_state(net, self._key("BE", l, q), lambda g, i, BI=BI[-1], Q=Q[-1], bound=bound:
-                                   (torch.empty(BI.shape[1], Q.shape[-1]).uniform_(-bound, bound, generator=g)
-                                    + BI[i] @ Q[i]).clamp_min(0)))
-        return dict(top_down=B, relay=Q or None, relay_inhibition=BI or None)
-
-    def top_down_parts(self, state):
-        """(B^E_l, B^I_l, Q_l) per hidden layer; B^I_l, Q_l are None without the relay."""
-        if self.top_down == "transpose":
-            relay = self.relay != 0
-            return [(WE.mT, WIE.mT if relay else None, WEI.mT if relay else None)
-                    for WE, WEI, WIE in zip(state.excitatory[1:], state.inhibitory[1:], state.somatic[1:])]
-        if state.relay is None:
-            return [(B, None, None) for B in state.top_down]
-        return list(zip(state.top_down, state.relay_inhibition, state.relay))
-
-    def _population_state(self, net, circuit):
-        """The dendrite-targeting populations per hidden layer: inhibitory V, G, c, U and, where the
-        top-down input can be negative (with the relay), excitatory VX, GX, cX, UX.
-        V_l [m, n_l], G_l [m, p_{l+1}], c_l [1, m], U_l [n_l, m], all but c >= 0."""
-        _, biases, _ = net.stacked()
-        parts = self.top_down_parts(circuit)
-        out = {key: [] for key in ("V", "G", "c", "U", "VX", "GX", "cX", "UX")}
-        for l, m in enumerate(self.population(net), start=1):
-            n, n_above = net.sizes[l], net.sizes[l + 1]
-            WE, WEI = circuit.excitatory[l], circuit.inhibitory[l]
-            BE, BI, Q = parts[l - 1]
-            p = WEI.shape[-1]
-            P = torch.nn.functional.one_hot(torch.arange(m) % n_above, n_above).float()  # [m, n_above]
-            # what each population's output synapses must mirror: B^E for the inhibitory
-            # cells, B^I Q for the excitatory ones (then U i - U^X e = B a at the first sample)
-            mirrors = {"": lambda i, BE=BE: BE[i]}
-            if BI is not None:
-                mirrors["X"] = lambda i, BI=BI, Q=Q: BI[i] @ Q[i]
-            q = self.relay_sizes(net)[l - 1]
-            for kind, mirror in mirrors.items():
-                if self.start == "random":
-                    makes = [_positive((m, n), 0, 1 / math.sqrt(n)), _positive((m, p), 0, 1 / math.sqrt(p)),
-                             lambda g, i, s=(1, m), k=n: torch.empty(s).uniform_(-1 / math.sqrt(k), 1 / math.sqrt(k), generator=g),
-                             _positive((n, m), 0, 1 / math.sqrt(m))]
-                else:  # each cell copies its partner above: excitation, inhibition and bias
-                    makes = [lambda g, i, WE=WE, P=P: P @ WE[i], lambda g, i, WEI=WEI, P=P: P @ WEI[i],
-                             lambda g, i, l=l, P=P: (P @ biases[l][i, 0])[None],
-                             lambda g, i, mirror=mirror, P=P: mirror(i) @ (P / P.sum(0)).T]
-                relay = f"_{q}" if q else ""  # (the names of the first version, without the relay)
-                for name, make in zip("VGcU", makes):
-                    out[name + kind].append(network_state(
-                        net, f"dale_{name}{kind}{l}_{m}_{p}{relay}_{self.start}_{self.top_down}", make))
-        return {key: value or None for key, value in out.items()}
-
-    def _key(self, name, l, size):
-        """The buffer name of a synapse group whose start depends on ``balance``."""
-        return f"dale_{name}{l}_{size}_balance{self.balance:g}".replace(".", "p")
-
-    def top_down_weights(self, weights, state):
-        """The effective B_l = B^E_l - B^I_l Q_l per hidden layer: [S, n_l, n_{l+1}]."""
-        return [BE if BI is None else torch.baddbmm(BE, BI, Q, alpha=-1) for BE, BI, Q in self.top_down_parts(state)]
-
-    def diagnostics(self, weights, state):
-        out = {}
-        for l, (B, W) in enumerate(zip(self.top_down_weights(weights, state), weights[1:]), start=1):
-            out[f"alignment/layer{l}"] = alignment(B, W)  # effective B_l with the effective W_{l+1}
-        return out
-
-    # --- the equations -------------------------------------------------------------------
-    def nudges(self, weights, biases, state, x, target):
-        layers = super().nudges(weights, biases, state, x, target)
-        for layer, WIE in zip(layers, state.somatic):
-            layer["somatic_interneuron"] = torch.bmm(layer["presynaptic"], WIE.mT)  # h_l
-        return layers
-
-    def interneuron_input(self, state, l, layer):
-        """I_Int = U_l i_l - U^X_l e_l, with i_l = f(V_l a_l - G_l h_{l+1} + c_l) (and e_l alike),
-        h_{l+1} = W^IE_{l+1} a_l."""
-        h_above = torch.bmm(layer["activity"], state.somatic[l + 1].mT)
-        layer["interneuron_inhibition"] = h_above
-        total = 0
-        for kind, sign in self._populations(state):
-            V, G, c, U = (getattr(state, name + kind)[l] for name in "VGcU")
-            cells = torch.relu(torch.baddbmm(c, layer["activity"], V.mT) - torch.bmm(h_above, G.mT))
-            layer[f"interneuron_activity{kind}"] = cells
-            total = total + sign * torch.bmm(cells, U.mT)
-        return total
-
-    @staticmethod
-    def _populations(state):
-        """(suffix, sign on the dendrite) of each dendrite-targeting population in ``state``."""
-        return (("", 1), ("X", -1)) if state.UX is not None else (("", 1),)
-
-    def apply(self, weights, biases, state, layers, learn_bias=True, scale=1.0):
-        lr, shrink = self.lr * scale, 1 - self.decay * scale
-        for W, b, layer, WE, WEI, WIE in zip(weights, biases, layers, state.excitatory, state.inhibitory, state.somatic):
-            N = layer["nudge"]
-            if self.decay:  # both synapses of the pathway, so that W_l itself shrinks by (1 - decay)
-                WE.mul_(shrink), WEI.mul_(shrink)
-            WE.baddbmm_(N.mT, layer["presynaptic"], alpha=lr).clamp_(min=0)
-            WEI.baddbmm_(N.mT, layer["somatic_interneuron"], alpha=-lr).clamp_(min=0)
-            if learn_bias:
-                b.add_(N, alpha=self.lr_bias * scale)
-            W.copy_(torch.baddbmm(WE, WEI, WIE, alpha=-1))  # W_l = W^E_l - W^EI_l W^IE_l
-        if self.top_down == "learned":  # Kolen-Pollack on the excitatory and the relay synapses
-            for (BE, BI, Q), above in zip(self.top_down_parts(state), layers[1:]):
-                BE.mul_(shrink).baddbmm_(above["presynaptic"].mT, above["nudge"], alpha=lr).clamp_(min=0)
-                if BI is not None:  # the relay's nudge: r^B - r^F = Q_l N_{l+1}
-                    relay_nudge = torch.bmm(above["nudge"], Q.mT)
-                    BI.mul_(shrink).baddbmm_(above["presynaptic"].mT, relay_nudge, alpha=-lr).clamp_(min=0)
-        rates = self._rates(len(state.U))
-        populations = self._populations(state)
-        for l in range(len(state.U)):
-            layer, above = layers[l], layers[l + 1]
-            a, h = self._clamp(layer["activity"], 0, 1), self._clamp(layer["interneuron_inhibition"], 0, 1)
-            for kind, sign in populations:
-                V, G, c, U = (getattr(state, name + kind)[l] for name in "VGcU")
-                cells = layer[f"interneuron_activity{kind}"]
-                error = above["activity"][..., torch.arange(cells.shape[-1]) % above["activity"].shape[-1]] - cells
-                V.baddbmm_(error.mT, a, alpha=self.lr_int * scale).clamp_(min=0)
-                G.baddbmm_(error.mT, h, alpha=-self.lr_int * scale).clamp_(min=0)
-                c.add_(error, alpha=self.lr_int * scale)
-                # anti-Hebbian, drives D^F to 0: an inhibitory synapse grows where D^F > 0, an excitatory one
-                # where D^F < 0; with two populations each takes half the rate, so U - U^X moves at lr_rec
-                U.baddbmm_(layer["dendrite_forward"].mT, self._clamp(cells, 0, 1),
-                           alpha=sign * rates[l] * scale / len(populations)).clamp_(min=0)
-
-    def delta(self, net, x, target):
-        """The change of the network's (effective) parameters one ``step`` would make."""
-        probe = copy.deepcopy(net)
-        self.step(probe, x, target)
-        after = dict(probe.named_parameters())
-        return {k: after[k].detach() - p.detach() for k, p in net.named_parameters()}
-
-    def signs(self, state):
-        """Every sign-constrained synapse of the circuit: name -> stacked tensor (all must be >= 0)."""
-        parts = self.top_down_parts(state)
-        groups = dict(excitatory=state.excitatory, inhibitory=state.inhibitory, somatic=state.somatic,
-                      top_down=[BE for BE, _, _ in parts], relay=[Q for _, _, Q in parts if Q is not None],
-                      relay_inhibition=[BI for _, BI, _ in parts if BI is not None],
-                      V=state.V, G=state.G, U=state.U, VX=state.VX or [], GX=state.GX or [], UX=state.UX or [])
-        return {f"{k}{l}": t for k, ts in groups.items() for l, t in enumerate(ts, start=1)}
+# --- the compiled equations ------------------------------------------------------------------
+@helper
+def top_down(net, m, l, above, out, transposed, relay, r):
+    """out = B_l above, with the effective B_l = B^E_l - B^I_l Q_l (r: scratch for the relay's activity)."""
+    if transposed:  # weight transport: B^E_l = (W^E_{l+1})^T, B^I_l = (W^IE_{l+1})^T, Q_l = (W^EI_{l+1})^T
+        matvec_t(synapses(net, m, WE, l + 1), above, out)
+        if relay:
+            matvec_t(synapses(net, m, WEI, l + 1), above, r)       # r = Q_l a_{l+1}
+            M = synapses(net, m, WIE, l + 1)
+            for k in range(M.shape[0]):
+                for i in range(len(out)):
+                    out[i] -= M[k, i] * r[k]                       # - B^I_l r
+    else:
+        matvec(synapses(net, m, BE, l), above, out)                # B^E_l a_{l+1}
+        if relay:
+            matvec(synapses(net, m, Q, l), above, r)               # r_l = Q_l a_{l+1}
+            M = synapses(net, m, BI, l)
+            for i in range(len(out)):
+                out[i] -= dot(M[i], r)                             # - B^I_l r_l
 
 
+@helper
+def population(net, m, l, Vg, Gg, Cg, Ug, cells_group, sign, I_int):
+    """cells = f(V a_l - G h_{l+1} + c); I_int += sign * U cells."""
+    cells, c, h_above = synapses(net, m, cells_group, l)[0], synapses(net, m, Cg, l)[0], synapses(net, m, H_ABOVE, l)[0]
+    Vl, Gl, Ul, a = synapses(net, m, Vg, l), synapses(net, m, Gg, l), synapses(net, m, Ug, l), activity(net, m, l)
+    for k in range(len(cells)):
+        cells[k] = relu(dot(Vl[k], a) - dot(Gl[k], h_above) + c[k])
+    for j in range(len(I_int)):
+        I_int[j] += sign * dot(Ul[j], cells)
+
+
+@phases_kernel
+def phases(net, m, x, target, h):
+    gate, clamp, relay, transposed = h[1] != 0, h[2] != 0, h[3] != 0, h[4] != 0
+    forward(net, m, x)                                             # W_l = W^E_l - W^EI_l W^IE_l
+    set_presynaptic(net, m, clamp)
+    L = layers(net)
+    for l in range(1, L + 1):                                      # h_l = W^IE_l a_{l-1}
+        matvec(synapses(net, m, WIE, l), presynaptic(net, m, l - 1), synapses(net, m, H, l)[0])
+    output_nudge(net, m, target, gate)
+    if clamp:
+        clamp_nudge(net, m, L)
+    backward_activity(net, m, L)
+    for l in range(L - 1, 0, -1):                                  # hidden layers, from the top down
+        I_F, I_B, I_int = top_down_forward(net, m, l), top_down_backward(net, m, l), interneuron(net, m, l)
+        r = synapses(net, m, RELAY, l)[0]
+        top_down(net, m, l, activity(net, m, l + 1), I_F, transposed, relay, r)
+        top_down(net, m, l, activity_backward(net, m, l + 1), I_B, transposed, relay, r)
+        matvec(synapses(net, m, WIE, l + 1), activity(net, m, l), synapses(net, m, H_ABOVE, l)[0])  # h_{l+1}
+        I_int[:] = 0
+        population(net, m, l, V, G, C, U, I, f32(1), I_int)       # inhibitory cells: + U_l i_l
+        if relay:
+            population(net, m, l, VX, GX, CX, UX, E, f32(-1), I_int)  # excitatory cells: - U^X_l e_l
+        D_F, D_B = dendrite_forward(net, m, l), dendrite_backward(net, m, l)
+        z, N, a_B = soma(net, m, l), nudge(net, m, l), activity_backward(net, m, l)
+        for j in range(len(N)):
+            D_F[j], D_B[j] = I_F[j] - I_int[j], I_B[j] - I_int[j]
+            if clamp:
+                D_F[j], D_B[j] = clip(D_F[j], f32(-1), f32(1)), clip(D_B[j], f32(-1), f32(1))
+            N[j] = relu_derivative(z[j]) * D_B[j]
+            a_B[j] = relu(z[j] + N[j])
+
+
+@helper
+def keep_sign(M):
+    """Clip every synapse of M at 0 (Dale's law)."""
+    for i in range(M.shape[0]):
+        for j in range(M.shape[1]):
+            if M[i, j] < 0:
+                M[i, j] = f32(0)
+
+
+@helper
+def learn_population(net, m, l, Vg, Gg, Cg, Ug, cells_group, sign, lr_int, lr_rec, clamp):
+    cells, above, a = synapses(net, m, cells_group, l)[0], activity(net, m, l + 1), presynaptic(net, m, l)
+    h_above = synapses(net, m, H_ABOVE, l)[0]
+    Vl, Gl, c, Ul = synapses(net, m, Vg, l), synapses(net, m, Gg, l), synapses(net, m, Cg, l)[0], synapses(net, m, Ug, l)
+    rate = f32(lr_int)
+    for k in range(len(cells)):
+        error = above[k % len(above)] - cells[k]                  # err = P a_{l+1}^F - cells
+        step, row_V, row_G = rate * error, Vl[k], Gl[k]
+        for j in range(len(a)):
+            row_V[j] += step * a[j]                               # dV = lr_int err (x) a_l
+        for j in range(len(h_above)):
+            hj = clip(h_above[j], f32(0), f32(1)) if clamp else h_above[j]
+            row_G[j] += -step * hj                                # dG = -lr_int err (x) h_{l+1}
+        c[k] += rate * error
+    keep_sign(Vl)
+    keep_sign(Gl)
+    rate_rec = f32(sign * lr_rec)
+    for j in range(Ul.shape[0]):
+        step, row = rate_rec * dendrite_forward(net, m, l)[j], Ul[j]
+        for k in range(len(cells)):
+            row[k] += step * (clip(cells[k], f32(0), f32(1)) if clamp else cells[k])  # dU = ±lr_rec D^F (x) cells
+    keep_sign(Ul)
+
+
+@plasticity_kernel
+def plasticity(net, m, h, scale):
+    clamp, relay, transposed, learned = h[2] != 0, h[3] != 0, h[4] != 0, h[5] != 0
+    lr, lr_bias, decay, lr_int = h[6] * scale, h[7] * scale, h[8] * scale, h[9] * scale
+    shrink = f32(1 - decay)
+    L = layers(net)
+    for l in range(1, L + 1):                                      # the somatic pathway of every layer
+        N, WEl, WEIl, WIEl = nudge(net, m, l), synapses(net, m, WE, l), synapses(net, m, WEI, l), synapses(net, m, WIE, l)
+        if decay > 0:
+            WEl *= shrink
+            WEIl *= shrink
+        add_outer(WEl, f32(lr), N, presynaptic(net, m, l - 1))      # dW^E_l = lr N_l (x) a_{l-1}
+        keep_sign(WEl)
+        add_outer(WEIl, f32(-lr), N, synapses(net, m, H, l)[0])     # dW^EI_l = -lr N_l (x) h_l
+        keep_sign(WEIl)
+        if net.learn_bias:
+            bias = b(net, m, l)
+            for j in range(len(bias)):
+                bias[j] += f32(lr_bias) * N[j]
+        Wl = W(net, m, l)                                          # W_l = W^E_l - W^EI_l W^IE_l
+        for j in range(Wl.shape[0]):
+            for i in range(Wl.shape[1]):
+                inhibition = f32(0)
+                for k in range(WIEl.shape[0]):
+                    inhibition += WEIl[j, k] * WIEl[k, i]
+                Wl[j, i] = WEl[j, i] - inhibition
+    if learned and not transposed:                                 # Kolen-Pollack on B^E (and B^I)
+        for l in range(1, L):
+            BEl, N_up, a = synapses(net, m, BE, l), nudge(net, m, l + 1), presynaptic(net, m, l)
+            BEl *= shrink
+            add_outer(BEl, f32(lr), a, N_up)                       # dB^E_l = lr a_l (x) N_{l+1}
+            keep_sign(BEl)
+            if relay:
+                r, BIl = synapses(net, m, RELAY, l)[0], synapses(net, m, BI, l)
+                matvec(synapses(net, m, Q, l), N_up, r)            # the relay's nudge: Q_l N_{l+1}
+                BIl *= shrink
+                add_outer(BIl, f32(-lr), a, r)                     # dB^I_l = -lr a_l (x) Q_l N_{l+1}
+                keep_sign(BIl)
+    populations = 2 if relay else 1
+    for l in range(1, L):
+        lr_rec = h[10 + l - 1] * scale / populations
+        learn_population(net, m, l, V, G, C, U, I, 1.0, lr_int, lr_rec, clamp)
+        if relay:
+            learn_population(net, m, l, VX, GX, CX, UX, E, -1.0, lr_int, lr_rec, clamp)
+
+
+# --- the rule ----------------------------------------------------------------------------------
 def _relay_sizes(relay):
     """``relay``: 0 (no relay), None (the default sizes), an integer >= 1 or one per hidden layer."""
     if isinstance(relay, Integral) and not isinstance(relay, bool) and relay == 0:
@@ -314,10 +232,10 @@ def _relay_sizes(relay):
 
 
 def _positive(shape, low=None, high=None):
-    """A maker for ``network_state``: U(low, high), default U(0.5, 1.5) / shape[1] (mean 1 / fan-in)."""
+    """U(low, high), default U(0.5, 1.5) / columns (mean 1 / fan-in)."""
     if low is None:
-        return lambda g, i: torch.empty(shape).uniform_(0.5, 1.5, generator=g) / shape[1]
-    return lambda g, i: torch.empty(shape).uniform_(low, high, generator=g)
+        return lambda g: torch.empty(shape).uniform_(0.5, 1.5, generator=g) / shape[1]
+    return lambda g: torch.empty(shape).uniform_(low, high, generator=g)
 
 
 def _inhibition(generator, W, WIE):
@@ -325,3 +243,216 @@ def _inhibition(generator, W, WIE):
     u = torch.empty(W.shape[0], WIE.shape[0]).uniform_(0.5, 1.5, generator=generator)
     need = (-W).clamp_min(0) / (u @ WIE)          # s_j must be >= this for every input i
     return u * need.amax(1, keepdim=True)
+
+
+class Dale(Interneuron):
+    """The interneuron rule in a circuit that obeys Dale's law (see the module docstring).
+
+    Args:
+        lr, lr_rec, lr_bias, clamp, output_gate, lr_decay: as ``interneuron``.
+        lr_int, interneurons, start: as ``nonlinear_interneuron`` (``start`` sets the
+            dendrite-targeting populations).
+        top_down: "learned" (default: Kolen-Pollack on B^E and B^I, kept >= 0), "random"
+            (B^E, B^I fixed) or "transpose" (weight transport: B^E_l = (W^E_{l+1})^T and the
+            relay copies layer l+1's somatic interneurons, so B_l = W_{l+1}^T).
+        decay: weight decay per step on every forward synapse (and top-down one when learned).
+        somatic: somatic interneurons p_l per layer l = 1..L (one int for all, or one per
+            layer); default 1 (one non-specific inhibitory cell per layer).
+        relay: top-down relay interneurons q_l per hidden layer (one int for all, or one per
+            layer); default 1. 0: no relay, the top-down input is excitatory only.
+        balance: the E/I balance of the start, >= 1 (see the module docstring).
+    """
+
+    name = "dale"
+    phases, plasticity = phases, plasticity
+
+    def __init__(self, lr=0.0774, lr_rec=(0.2, 0.2), lr_bias=0.0187, lr_int=0.05, clamp=True,
+                 output_gate=True, lr_decay="constant", top_down="learned", decay=None, interneurons=None,
+                 start="self_predicting", somatic=None, relay=None, balance=4.0):
+        super().__init__(lr, lr_rec, lr_bias, clamp, output_gate, lr_decay, top_down, decay)
+        self.lr_int = checks.non_negative("lr_int", lr_int)
+        self.interneurons = check_sizes("interneurons", interneurons)
+        self.start = checks.choice("start", start, ("self_predicting", "random"))
+        self.somatic = check_sizes("somatic", somatic)
+        self.relay = _relay_sizes(relay)
+        self.balance = checks.positive("balance", balance)
+        if self.balance < 1:
+            raise ValueError(f"balance must be a finite number >= 1, got {balance!r}")
+
+    # --- sizes --------------------------------------------------------------------------
+    def somatic_sizes(self, sizes):
+        return per_layer("somatic", self.somatic, [1] * (len(sizes) - 1))
+
+    def relay_sizes(self, sizes):
+        """q_l per hidden layer (all 0 without the relay)."""
+        if self.relay == 0:
+            return (0,) * (len(sizes) - 2)
+        return per_layer("relay", self.relay, [1] * (len(sizes) - 2))
+
+    def population(self, sizes):
+        return per_layer("interneurons", self.interneurons, sizes[2:])
+
+    def check_network(self, net):
+        super().check_network(net)
+        self.somatic_sizes(net.sizes), self.relay_sizes(net.sizes), self.population(net.sizes)
+
+    def kernel_numbers(self, sizes):
+        relay = any(self.relay_sizes(sizes))
+        return [0, self.output_gate, self.clamp, relay, self.top_down == "transpose", self.top_down == "learned",
+                self.lr, self.lr_bias, self.decay, self.lr_int, *self.rates(sizes)]
+
+    def rates(self, sizes):
+        from .interneuron import per_hidden_layer
+        return per_hidden_layer("lr_rec", self.lr_rec, sizes)
+
+    # --- the state, built from the network's weights at the first step ------------------------
+    def state_groups(self):
+        """Every synapse group (and the interneurons' activities) in the kernels' order."""
+        p = lambda s, l: self.somatic_sizes(s)[l - 1]
+        q = lambda s, l: self.relay_sizes(s)[l - 1]
+        size = lambda s, l: self.population(s)[l - 1]
+        balanced = lambda name, l, size: f"dale_{name}{l}_{size}_balance{self.balance:g}".replace(".", "p")
+        weights = lambda net, l, i: net.stacked()[0][l - 1][i]
+        transposed = self.top_down == "transpose"
+        has_relay = lambda s, l: q(s, l) > 0 and not transposed or transposed and self.relay != 0
+        relay_rows = lambda s, l: (q(s, l) if not transposed else p(s, l + 1)) if has_relay(s, l) else 0
+
+        def WIE_make(net, l, g, i):
+            return _positive((p(net.sizes, l), net.sizes[l - 1]))(g)
+
+        def WEI_make(net, l, g, i):
+            return self.balance * _inhibition(g, weights(net, l, i), self._state(net, "WIE", l, i))
+
+        def WE_make(net, l, g, i):
+            return (weights(net, l, i) + self._state(net, "WEI", l, i) @ self._state(net, "WIE", l, i)).clamp_min(0)
+
+        bound = lambda s, l: 1 / math.sqrt(s[l])
+
+        def Q_make(net, l, g, i):
+            return _positive((q(net.sizes, l), net.sizes[l + 1]))(g)
+
+        def BI_make(net, l, g, i):
+            n, Ql = net.sizes[l], self._state(net, "Q", l, i)
+            return self.balance * _inhibition(g, torch.full((n, Ql.shape[1]), -bound(net.sizes, l)), Ql)
+
+        def BE_make(net, l, g, i):
+            n, above = net.sizes[l], net.sizes[l + 1]
+            if not q(net.sizes, l):
+                return _positive((n, above), 0, bound(net.sizes, l))(g)
+            B = torch.empty(n, above).uniform_(-bound(net.sizes, l), bound(net.sizes, l), generator=g)
+            return (B + self._state(net, "BI", l, i) @ self._state(net, "Q", l, i)).clamp_min(0)
+
+        def parts(net, l, i):  # (B^E_l, B^I_l, Q_l) of member i, None where absent
+            if transposed:
+                relay = self.relay != 0
+                return (self._state(net, "WE", l + 1, i).T, self._state(net, "WIE", l + 1, i).T if relay else None,
+                        self._state(net, "WEI", l + 1, i).T if relay else None)
+            if not q(net.sizes, l):
+                return self._state(net, "BE", l, i), None, None
+            return self._state(net, "BE", l, i), self._state(net, "BI", l, i), self._state(net, "Q", l, i)
+
+        def population_makes(kind):
+            def mirror(net, l, i):
+                BEl, BIl, Ql = parts(net, l, i)
+                return BEl if kind == "" else BIl @ Ql
+            P = lambda net, l: partner_matrix(size(net.sizes, l), net.sizes[l + 1])
+            if self.start == "random":
+                return [lambda net, l, g, i: _positive((size(net.sizes, l), net.sizes[l]), 0, 1 / math.sqrt(net.sizes[l]))(g),
+                        lambda net, l, g, i: _positive((size(net.sizes, l), p(net.sizes, l + 1)), 0,
+                                                       1 / math.sqrt(p(net.sizes, l + 1)))(g),
+                        lambda net, l, g, i: torch.empty(1, size(net.sizes, l)).uniform_(
+                            -1 / math.sqrt(net.sizes[l]), 1 / math.sqrt(net.sizes[l]), generator=g),
+                        lambda net, l, g, i: _positive((net.sizes[l], size(net.sizes, l)), 0,
+                                                       1 / math.sqrt(size(net.sizes, l)))(g)]
+            return [lambda net, l, g, i: P(net, l) @ self._state(net, "WE", l + 1, i),
+                    lambda net, l, g, i: P(net, l) @ self._state(net, "WEI", l + 1, i),
+                    lambda net, l, g, i: (P(net, l) @ net.stacked()[1][l][i, 0])[None],
+                    lambda net, l, g, i: mirror(net, l, i) @ (P(net, l) / P(net, l).sum(0)).T]
+
+        zeros = lambda shape: (lambda net, l, g, i: torch.zeros(shape(net.sizes, l)))
+        none = lambda s, l: (0, 0)
+        twin = lambda shape: (lambda s, l: shape(s, l) if has_relay(s, l) else (0, 0))
+        def population_key(name):
+            def key(s, l):
+                relay = f"_{q(s, l)}" if q(s, l) else ""
+                return f"dale_{name}{l}_{size(s, l)}_{p(s, l + 1)}{relay}_{self.start}_{self.top_down}"
+            return key
+
+        scratch = lambda name: (lambda s, l: f"dale_{name}{l}")
+        groups = [
+            Group("WE", "all", lambda s, l: (s[l], s[l - 1]), WE_make, "excitatory",
+                  key=lambda s, l: balanced("WE", l, p(s, l))),
+            Group("WEI", "all", lambda s, l: (s[l], p(s, l)), WEI_make, "inhibitory",
+                  key=lambda s, l: balanced("WEI", l, p(s, l))),
+            Group("WIE", "all", lambda s, l: (p(s, l), s[l - 1]), WIE_make, "somatic",
+                  key=lambda s, l: f"dale_WIE{l}_{p(s, l)}"),
+            Group("h", "all", lambda s, l: (1, p(s, l)), zeros(lambda s, l: (1, p(s, l))), "somatic_activity",
+                  key=scratch("h"), scratch=True),
+            Group("BE", "hidden", (lambda s, l: (s[l], s[l + 1])) if not transposed else none,
+                  BE_make if not transposed else zeros(none), "top_down",
+                  key=lambda s, l: balanced("BE", l, q(s, l)) if q(s, l) else f"dale_B{l}"),
+            Group("BI", "hidden", (lambda s, l: (s[l], q(s, l))) if not transposed else none,
+                  BI_make if not transposed else zeros(none), "relay_inhibition",
+                  key=lambda s, l: balanced("BI", l, q(s, l))),
+            Group("Q", "hidden", (lambda s, l: (q(s, l), s[l + 1])) if not transposed else none,
+                  Q_make if not transposed else zeros(none), "relay", key=lambda s, l: f"dale_Q{l}_{q(s, l)}"),
+            Group("r", "hidden", lambda s, l: (1, relay_rows(s, l)), zeros(lambda s, l: (1, relay_rows(s, l))),
+                  "relay_activity", key=scratch("r"), scratch=True),
+            Group("h_above", "hidden", lambda s, l: (1, p(s, l + 1)), zeros(lambda s, l: (1, p(s, l + 1))),
+                  "somatic_activity_above", key=scratch("h_above"), scratch=True),
+        ]
+        shapes = [lambda s, l: (size(s, l), s[l]), lambda s, l: (size(s, l), p(s, l + 1)),
+                  lambda s, l: (1, size(s, l)), lambda s, l: (s[l], size(s, l))]
+        for kind in ("", "X"):
+            makes = population_makes(kind)
+            for name, shape, make in zip("VGcU", shapes, makes):
+                shape = shape if kind == "" else twin(shape)
+                make = make if kind == "" else (lambda net, l, g, i, make=make, shape=shape:
+                                                 make(net, l, g, i) if has_relay(net.sizes, l) else torch.zeros(0, 0))
+                groups.append(Group(name + kind, "hidden", shape, make, name + kind, key=population_key(name + kind)))
+            cells = (lambda s, l: (1, size(s, l))) if kind == "" else twin(lambda s, l: (1, size(s, l)))
+            groups.append(Group("i" + kind, "hidden", cells, zeros(cells),
+                                "interneuron_activity" if kind == "" else "excitatory_activity",
+                                key=scratch("i" + kind + "_" + self.start + "_" + self.top_down), scratch=True))
+        self._groups = groups
+        return groups
+
+    def _state(self, net, attribute, l, i):
+        """Member i's matrix of group ``attribute``, layer l (made on first use)."""
+        names = {"WE": 0, "WEI": 1, "WIE": 2, "BE": 4, "BI": 5, "Q": 6}
+        group = self._groups[names[attribute]]
+        return group.tensors(net)[l][i]
+
+    def top_down_pairs(self, circuit):
+        """(effective B_l = B^E_l - B^I_l Q_l, W_{l+1}) per hidden layer (for the alignment diagnostic)."""
+        pairs = []
+        for l in range(1, len(circuit.sizes) - 1):
+            if self.top_down == "transpose":
+                WEl, WEIl, WIEl = (group_view(circuit, g, l + 1) for g in (WE, WEI, WIE))
+                B = WEl.transpose(0, 2, 1) - _outer_sum(WIEl.transpose(0, 2, 1), WEIl.transpose(0, 2, 1))
+            else:
+                BEl, BIl, Ql = (group_view(circuit, g, l) for g in (BE, BI, Q))
+                B = BEl - _outer_sum(BIl, Ql) if BIl.size else BEl
+            pairs.append((np.ascontiguousarray(B, dtype=np.float32), weight_view(circuit, l + 1)))
+        return pairs
+
+    def delta(self, net, x, target):
+        """The change of the network's (effective) parameters one ``step`` would make."""
+        probe = copy.deepcopy(net)
+        self.step(probe, x, target)
+        after = dict(probe.named_parameters())
+        return {k: after[k].detach() - p.detach() for k, p in net.named_parameters()}
+
+    def signs(self, state):
+        """Every sign-constrained synapse of the circuit: name -> stacked tensor (all must be >= 0)."""
+        keys = ("excitatory", "inhibitory", "somatic", "top_down", "relay", "relay_inhibition",
+                "V", "G", "U", "VX", "GX", "UX")
+        return {f"{k}{l}": t for k in keys for l, t in enumerate(state.get(k, []), start=1) if t.numel()}
+
+
+def _outer_sum(A, B):
+    """sum_k A[:, :, k] (x) B[:, k, :] in the order of k: A [S, n, q] @ B [S, q, k] without BLAS's own order."""
+    out = np.zeros((A.shape[0], A.shape[1], B.shape[2]), np.float32)
+    for k in range(A.shape[2]):
+        out += A[:, :, k, None] * B[:, None, k, :]
+    return out

@@ -1,96 +1,129 @@
-"""Rule 3: dendrite-targeting interneurons cancel self-generated top-down input (science.md).
+"""Rule 3: dendrite-targeting interneurons cancel the self-generated top-down input.
 
-The dendritic state itself is the error: D_l = I_TD - I_Int, where the interneuron
-input I_Int = -R_l a_l^F is driven by the layer's own forward activity and R_l
-learns (anti-Hebbian) to drive D_l^F to zero.
+The dendritic state itself is the error: D_l = I_TD - I_Int, where the interneuron input
+I_Int = -R_l a_l^F is driven by the layer's own forward activity, and R_l learns
+(anti-Hebbian) to drive D_l^F to zero:
+
+    I_TD^F = B_l a_{l+1}^F,  I_TD^B = B_l a_{l+1}^B,  I_Int = -R_l a_l^F     (B_l = W_{l+1}^T on the poster)
+    D_l^F  = clamp(I_TD^F - I_Int, -1, 1),   D_l^B = clamp(I_TD^B - I_Int, -1, 1)
+    N_l    = f'(z_l) * D_l^B;   N_L = clamp((2/K) f'(z_L) (target - a_L), -1, 1)
+    dW_l   = lr N_l (x) clamp(a_{l-1}^F, 0, 1),   db_l = lr_bias N_l
+    dR_l   = -lr_rec_l D_l^F (x) clamp(a_l^F, 0, 1)
+
+The clamps are the original code's (without them the rule ran to NaN); ``clamp=False``
+drops them all. Rule 3 = rule 2 + f'(z) D^F: how well the interneurons cancel (|D^F|) is
+exactly how far this rule's update is from temporal contrast's.
 """
 
 from collections.abc import Sequence
 
-import torch
-
 from .. import checks
-from ..network import relu_derivative
-from .base import Rule, output_nudge
-from .feedback import TopDown
+from ..circuit import (Group, activity, activity_backward, dendrite_backward, dendrite_forward, interneuron, layers,
+                       nudge, presynaptic, soma, synapses, top_down_backward, top_down_forward)
+from ..jit import phases_kernel, plasticity_kernel
+from ..linalg import add_outer, clip, f32, matvec, relu
+from .base import (Rule, backward_activity, clamp_nudge, forward, learn_forward_weights, output_nudge,
+                   relu_derivative, set_presynaptic)
+from .top_down import TRANSPOSE, check_top_down, learn_top_down, top_down_group, top_down_input
+
+INTERNEURONS, TOP_DOWN = 0, 1  # the rule's synapse groups: R_l, and B_l unless B_l = W_{l+1}^T
 
 
-class Interneuron(TopDown, Rule):
-    """    I_TD^F = B_l a_{l+1}^F,  I_TD^B = B_l a_{l+1}^B,  I_Int = -R_l a_l^F     (B_l = W_{l+1}^T on the poster)
-        D_l^F  = clamp(I_TD^F - I_Int, -1, 1),   D_l^B = clamp(I_TD^B - I_Int, -1, 1)
-        N_l    = f'(z_l) * D_l^B;   N_L = clamp((2/K) f'(z_L) (target - a_L), -1, 1)
-        dW_l   = lr N_l (x) clamp(a_{l-1}^F, 0, 1),   db_l = lr_bias N_l
-        dR_l   = -lr_rec_l D_l^F (x) clamp(a_l^F, 0, 1)
+@phases_kernel
+def phases(net, m, x, target, h):
+    gate, clamp, B = h[1] != 0, h[2] != 0, int(h[4])
+    forward(net, m, x)
+    set_presynaptic(net, m, clamp)                                     # the synapses see clamp(a, 0, 1)
+    L = layers(net)
+    output_nudge(net, m, target, gate)                                 # N_L = (2/K) f'(z_L) (target - a_L)
+    if clamp:
+        clamp_nudge(net, m, L)
+    backward_activity(net, m, L)                                       # a_L^B = f(z_L + N_L)
+    for l in range(L - 1, 0, -1):                                      # hidden layers, from the top down
+        I_F, I_B, I_int = top_down_forward(net, m, l), top_down_backward(net, m, l), interneuron(net, m, l)
+        top_down_input(net, m, l, activity(net, m, l + 1), I_F, B)           # I_TD^F = B_l a_{l+1}^F
+        top_down_input(net, m, l, activity_backward(net, m, l + 1), I_B, B)  # I_TD^B = B_l a_{l+1}^B
+        matvec(synapses(net, m, INTERNEURONS, l), activity(net, m, l), I_int)
+        D_F, D_B = dendrite_forward(net, m, l), dendrite_backward(net, m, l)
+        z, N, a_B = soma(net, m, l), nudge(net, m, l), activity_backward(net, m, l)
+        for i in range(len(N)):
+            I_int[i] = -I_int[i]                                       # I_Int = -R_l a_l^F
+            D_F[i] = I_F[i] - I_int[i]                                 # D_l = I_TD - I_Int
+            D_B[i] = I_B[i] - I_int[i]
+            if clamp:
+                D_F[i], D_B[i] = clip(D_F[i], f32(-1), f32(1)), clip(D_B[i], f32(-1), f32(1))
+            N[i] = relu_derivative(z[i]) * D_B[i]                      # N_l = f'(z_l) D_l^B
+            a_B[i] = relu(z[i] + N[i])
+
+
+@plasticity_kernel
+def plasticity(net, m, h, scale):
+    lr, lr_bias, B, decay, learned = h[0] * scale, h[3] * scale, int(h[4]), h[5] * scale, h[6] != 0
+    learn_forward_weights(net, m, lr, lr_bias, decay)                  # dW_l = lr N_l (x) clamp(a_{l-1}), db_l = lr_bias N_l
+    if learned:
+        learn_top_down(net, m, B, lr, decay)
+    for l in range(1, layers(net)):                                    # anti-Hebbian: drives D^F to 0
+        lr_rec = h[7 + l - 1] * scale
+        add_outer(synapses(net, m, INTERNEURONS, l), f32(-lr_rec), dendrite_forward(net, m, l),
+                  presynaptic(net, m, l))                               # dR_l = -lr_rec D_l^F (x) clamp(a_l)
+
+
+def rates(name, value):
+    """A rate per hidden layer, or one for all: a tuple of numbers >= 0."""
+    values = tuple(value) if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) else (value,)
+    if not values:
+        raise ValueError(f"{name} must be a number >= 0 or one per hidden layer, got an empty sequence")
+    return tuple(checks.non_negative(name, v) for v in values)
+
+
+def per_hidden_layer(name, values, sizes):
+    """``values`` (one, or one per hidden layer) spelled out for a network of ``sizes``."""
+    hidden = len(sizes) - 2
+    if len(values) == 1:
+        return values * hidden
+    if len(values) != hidden:
+        raise ValueError(f"{name} must be one number or one per hidden layer ({hidden} for sizes "
+                         f"{tuple(sizes)}), got {len(values)}: {values}")
+    return values
+
+
+class Interneuron(Rule):
+    """Rule 3 (the equations are in this module's docstring).
 
     Args:
         lr, lr_bias: learning rates of forward weights and biases (> 0).
         lr_rec: interneuron learning rate, one per hidden layer or one for all (>= 0;
             0 freezes the interneurons).
-        clamp: keep the original code's clamps (without them the rule ran to NaN).
+        clamp: keep the original code's clamps.
         output_gate, lr_decay: options that are not the poster's, see ``Rule``.
-        top_down, decay: where B_l comes from, see ``dendritic.rules.feedback``.
+        top_down, decay: where B_l comes from, see ``dendritic.rules.top_down``.
     """
 
     name = "interneuron"
+    phases, plasticity = phases, plasticity
+    compartments = ("soma", "activity", "top_down_forward", "top_down_backward", "interneuron",
+                    "dendrite_forward", "dendrite_backward", "nudge", "activity_backward")
 
     def __init__(self, lr=0.0774, lr_rec=(0.533, 0.136), lr_bias=0.0187, clamp=True,
                  output_gate=True, lr_decay="constant", top_down="transpose", decay=None):
         super().__init__(lr, output_gate, lr_decay)
-        self._init_top_down(top_down, decay)
-        rates = tuple(lr_rec) if isinstance(lr_rec, Sequence) else (lr_rec,)
-        if not rates:
-            raise ValueError("lr_rec must be a number >= 0 or one per hidden layer, got an empty sequence")
-        self.lr_rec = tuple(checks.non_negative("lr_rec", r) for r in rates)
+        self.top_down, self.decay = check_top_down(top_down, decay)
+        self.lr_rec = rates("lr_rec", lr_rec)
         self._lr_bias = checks.positive("lr_bias", lr_bias)
-        if not isinstance(clamp, bool):
-            raise ValueError(f"clamp must be True or False, got {clamp!r}")
-        self.clamp = clamp
+        self.clamp = checks.boolean("clamp", clamp)
 
     @property
     def lr_bias(self):
         return self._lr_bias
 
-    def hyperparameters(self):
-        return {"lr": self.lr, "lr_rec": self.lr_rec, "lr_bias": self.lr_bias, "clamp": self.clamp, **self.options(),
-                **self.top_down_options()}
+    def state_groups(self):
+        interneurons = Group("R", "hidden", lambda sizes, l: (sizes[l], sizes[l]), attribute="interneurons")
+        return [interneurons] + ([] if self.top_down == "transpose" else [top_down_group()])
 
-    def _rates(self, hidden):
-        if len(self.lr_rec) == 1:
-            return self.lr_rec * hidden
-        if len(self.lr_rec) != hidden:
-            raise ValueError(f"lr_rec must have one rate per hidden layer ({hidden}) or a single rate, got {self.lr_rec}")
-        return self.lr_rec
+    def check_network(self, net):
+        per_hidden_layer("lr_rec", self.lr_rec, net.sizes)
 
-    def _clamp(self, t, low, high):
-        return t.clamp(low, high) if self.clamp else t
-
-    def nudges(self, weights, biases, interneurons, x, target):
-        layers = self.forward_layers(weights, biases, x)
-        top = layers[-1]
-        top["nudge"] = self._clamp(output_nudge(top["activity"], target, self.output_gate), -1, 1)
-        top["activity_backward"] = torch.relu(top["soma"] + top["nudge"])
-        top_down = self.top_down_weights(weights, interneurons)
-        for l in range(len(layers) - 2, -1, -1):
-            layer, above, B = layers[l], layers[l + 1], top_down[l]
-            layer["top_down_forward"] = torch.bmm(above["activity"], B.mT)
-            layer["top_down_backward"] = torch.bmm(above["activity_backward"], B.mT)
-            layer["interneuron"] = self.interneuron_input(interneurons, l, layer)
-            layer["dendrite_forward"] = self._clamp(layer["top_down_forward"] - layer["interneuron"], -1, 1)
-            layer["dendrite_backward"] = self._clamp(layer["top_down_backward"] - layer["interneuron"], -1, 1)
-            layer["nudge"] = relu_derivative(layer["activity"]) * layer["dendrite_backward"]
-            if l > 0:  # the backward-phase activity is only read by the layer below
-                layer["activity_backward"] = torch.relu(layer["soma"] + layer["nudge"])
-        if self.clamp:
-            for layer in layers:
-                layer["presynaptic"] = layer["presynaptic"].clamp(0, 1)
-        return layers
-
-    def interneuron_input(self, interneurons, l, layer):
-        """I_Int of hidden layer l: -R_l a_l^F, driven by the layer's own forward activity."""
-        return -torch.bmm(layer["activity"], interneurons[l].mT)
-
-    def apply(self, weights, biases, interneurons, layers, learn_bias=True, scale=1.0):
-        super().apply(weights, biases, interneurons, layers, learn_bias, scale)
-        for R, layer, above, lr_rec in zip(interneurons, layers, layers[1:], self._rates(len(interneurons))):
-            post = above["presynaptic"]  # clamp(a_l^F, 0, 1): already computed as the next layer's input
-            R.baddbmm_(layer["dendrite_forward"].mT, post, alpha=-lr_rec * scale)  # anti-Hebbian: drives D^F to 0
+    def kernel_numbers(self, sizes):
+        B = TRANSPOSE if self.top_down == "transpose" else TOP_DOWN
+        return [self.lr, self.output_gate, self.clamp, self.lr_bias, B, self.decay, self.top_down == "learned",
+                *per_hidden_layer("lr_rec", self.lr_rec, sizes)]

@@ -26,7 +26,7 @@ import zlib
 import numpy as np
 import torch
 
-from .. import checks
+from dendritic import checks
 
 TOP_DOWN = ("transpose", "random", "learned")
 #: Kolen-Pollack's default decay per step: (1 - 5e-4)^5600 = 6 %, so B_l - W_{l+1}^T

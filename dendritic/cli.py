@@ -55,6 +55,8 @@ def build_parser():
     p.add_argument("--out", help="write the per-seed results to this CSV")
     p.add_argument("--summary", help="write the per-rule summary with p-values to this CSV")
 
+    sub.add_parser("warmup", help="compile every rule's kernels into the on-disk cache (make does this once)")
+
     p = sub.add_parser("bench", help="time the poster comparison and single-network training")
     p.add_argument("--repeats", type=int, default=5)
 
@@ -152,6 +154,13 @@ def cmd_compare(args):
     return 0
 
 
+def cmd_warmup(args):
+    from .jit import warm_up
+
+    warm_up(report=print)
+    return 0
+
+
 def cmd_bench(args):
     from .bench import run
 
@@ -170,4 +179,5 @@ def cmd_figures(args):
     return figures_main(args)
 
 
-COMMANDS = dict(train=cmd_train, compare=cmd_compare, bench=cmd_bench, tune=cmd_tune, figures=cmd_figures)
+COMMANDS = dict(train=cmd_train, compare=cmd_compare, bench=cmd_bench, tune=cmd_tune, figures=cmd_figures,
+                warmup=cmd_warmup)

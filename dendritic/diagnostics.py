@@ -104,6 +104,7 @@ def _signatures():
 _angles_kernel = Kernel(_angles, lambda: _signatures()["angles"])
 _cancellation_kernel = Kernel(_cancellation, lambda: _signatures()["cancellation"])
 _matrix_angles_kernel = Kernel(_matrix_angles, lambda: _signatures()["matrix_angles"])
+KERNELS = (_angles_kernel, _cancellation_kernel, _matrix_angles_kernel)
 
 
 def angles_from(circuit, reference, lr, lr_bias):

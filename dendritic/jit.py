@@ -194,3 +194,26 @@ def plasticity_kernel(function):
 def source_of(function):
     """Where a kernel's equations are written: (file, first line)."""
     return inspect.getsourcefile(function), function.__code__.co_firstlineno
+
+
+def warm_up(report=None):
+    """Compile (or load from the cache) the training loop, evaluation, the diagnostics and every
+    registered rule's kernels, so that no later training waits for the compiler."""
+    import time
+
+    from . import diagnostics, loop
+    from .rules import ALL_RULES
+
+    kernels = [("training loop", loop.train_steps), ("evaluation", loop.evaluate_kernel),
+               *[(f"diagnostics: {k.__name__.strip('_')}", k) for k in diagnostics.KERNELS]]
+    for name, cls in ALL_RULES.items():
+        kernels += [(f"{name}: phases", cls.phases), (f"{name}: plasticity", cls.plasticity)]
+    seen = set()
+    for label, kernel in kernels:
+        if id(kernel) in seen:  # feedback alignment and Kolen-Pollack run temporal contrast's kernels
+            continue
+        seen.add(id(kernel))
+        start = time.perf_counter()
+        kernel.compiled
+        if report:
+            report(f"{label:40s} {time.perf_counter() - start:6.2f} s")

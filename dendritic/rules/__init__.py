@@ -6,6 +6,7 @@
 
 import inspect
 import json
+from pathlib import Path
 
 from .. import checks
 from ..paths import DATA
@@ -23,12 +24,16 @@ BEYOND = {cls.name: cls for cls in (FeedbackAlignment, KolenPollack, NonlinearIn
 #: Every rule ``rule()`` can make.
 ALL_RULES = {**RULES, **BEYOND}
 CONFIGS = ("poster", "tuned")
+#: Where ``tune`` writes the tuned hyperparameters (the repository's copy, the source of truth).
 HYPERPARAMETERS_FILE = DATA / "hyperparameters.json"
+#: The copy shipped with the package (a link to the repository's in a checkout).
+PACKAGED_HYPERPARAMETERS = Path(__file__).resolve().parent.parent / "hyperparameters.json"
 
 
 def tuned_hyperparameters(name, path=None):
-    """The tuned hyperparameters of rule ``name`` from ``data/hyperparameters.json``."""
-    path = path or HYPERPARAMETERS_FILE
+    """The tuned hyperparameters of rule ``name``: from ``data/hyperparameters.json`` in a
+    checkout, else from the copy installed with the package."""
+    path = path or (HYPERPARAMETERS_FILE if HYPERPARAMETERS_FILE.exists() else PACKAGED_HYPERPARAMETERS)
     try:
         table = json.loads(path.read_text())
     except FileNotFoundError:

@@ -83,7 +83,8 @@ def build_parser():
     p.add_argument("--out", default=None, help="output folder (default: figures/)")
     p.add_argument("--retrain", action="store_true",
                    help="rewrite data/comparison.csv and data/comparison_summary.csv from this run's training "
-                        "(otherwise only when missing or when the hyperparameters changed)")
+                        "(otherwise only the rows of rules trained with new or changed hyperparameters are replaced, "
+                        "and rows of rules not trained are kept)")
     return parser
 
 
@@ -102,13 +103,16 @@ def main(argv=None):
 
 def cmd_train(args):
     import dendritic as d
+    from .training import MAX_EPOCHS
 
     overrides = {k: v for k, v in dict(lr=args.lr, lr_rec=args.lr_rec, lr_bias=args.lr_bias).items() if v is not None}
     if args.no_clamp:
         overrides["clamp"] = False
+    _in_range("--epochs", args.epochs, 1, MAX_EPOCHS)
     rule = d.rule(args.rule, config=args.config, **overrides)
     data = d.spiral_data(seed=args.data_seed)
     net = d.Network(seed=args.seed, bias=args.bias)
+    rule.check_network(net)  # e.g. --lr-rec with more rates than hidden layers, before any training
     result = d.train(net, rule, data, epochs=args.epochs, progress=True)
     print(f"{rule}  seed={args.seed}  epochs={args.epochs}")
     if result.diverged[0]:
@@ -137,20 +141,45 @@ def format_summary(table, reference="backprop"):
     return "\n".join(lines)
 
 
-def cmd_compare(args):
-    from .experiments import FIELDS, compare, default_workers, write_csv
-    from .stats import summarize
+def _in_range(name, value, low, high):
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be an integer in {low}..{high}, got {value}")
+    return value
 
-    workers = args.workers if args.workers is not None else default_workers()
+
+def cmd_compare(args):
+    from .atomic import writable_file
+    from .experiments import MAX_SEEDS, compare, default_workers
+    from .results import FIELDS, SUMMARY_FIELDS, write_csv
+    from .rules import ALL_RULES, CONFIGS, rule as make_rule
+    from .stats import summarize
+    from .training import MAX_EPOCHS
+
+    if not args.rules:
+        raise ValueError(f"--rules must name at least one rule: {', '.join(ALL_RULES)}")
+    if not args.configs:
+        raise ValueError(f"--configs must name at least one of {', '.join(CONFIGS)}")
+    for name in args.rules:
+        if name not in ALL_RULES:
+            raise ValueError(f"--rules: {name!r} is not a rule; rules: {', '.join(ALL_RULES)}")
+    for config in args.configs:
+        if config not in CONFIGS:
+            raise ValueError(f"--configs: {config!r} is not a configuration; configurations: {', '.join(CONFIGS)}")
+        for name in args.rules:
+            make_rule(name, config=config)  # a missing tuned entry, before any training
+    _in_range("--seeds", args.seeds, 1, MAX_SEEDS)
+    _in_range("--epochs", args.epochs, 1, MAX_EPOCHS)
+    workers = _in_range("--workers", args.workers, 1, 64) if args.workers is not None else default_workers()
+    for name, path in (("--out", args.out), ("--summary", args.summary)):
+        if path:
+            writable_file(name, path)
     rows = compare(args.rules, args.seeds, args.configs, args.epochs, workers=workers, progress=True)
     table = summarize(rows)
     print(format_summary(table))
     if args.out:
-        write_csv(rows, args.out, FIELDS)
-        print(f"wrote {args.out}")
+        print(f"wrote {write_csv(rows, args.out, FIELDS)}")
     if args.summary:
-        write_csv(table, args.summary)
-        print(f"wrote {args.summary}")
+        print(f"wrote {write_csv(table, args.summary, SUMMARY_FIELDS)}")
     return 0
 
 
@@ -164,7 +193,7 @@ def cmd_warmup(args):
 def cmd_bench(args):
     from .bench import run
 
-    return run(args.repeats)
+    return run(_in_range("--repeats", args.repeats, 1, 100))
 
 
 def cmd_tune(args):
@@ -174,7 +203,7 @@ def cmd_tune(args):
 
 
 def cmd_figures(args):
-    from .figures import main as figures_main
+    from .reproduce import main as figures_main
 
     return figures_main(args)
 

@@ -1,106 +1,165 @@
-"""Multi-seed, multi-rule runs: the poster's comparison, as rows for a CSV.
+"""Multi-seed, multi-rule runs: the one pipeline behind ``compare``, ``figures`` and ``bench``.
 
-Each (config, rule) pair trains all its seeds as one vectorised ensemble; the
-pairs are spread over worker processes (one per core); ``train`` is single-threaded.
+Each (config, rule) pair trains all its seeds as one ensemble (every member its own
+initialisation and sample order, bit for bit what it would be alone); the pairs are spread
+over worker processes (one per core).
 """
 
-import csv
-import math
+from dataclasses import dataclass
 import os
-from pathlib import Path
 
 import torch
 
 from . import checks
 from .data import spiral_data
 from .network import Network
-from .rules import ALL_RULES, CONFIGS, RULES, rule as make_rule
-from .training import train
+from .rules import ALL_RULES, BEYOND, CONFIGS, RULES, rule as make_rule
+from .training import TrainResult, train
 
-FIELDS = ("config", "rule", "seed", "val_acc", "test_acc", "diverged", "dead_outputs", "hyperparameters")
-#: Rules whose ensembles take longest, slowest first: Dale and the nonlinear interneurons run their
-#: torch code step by step (10-20 s for 10 seeds); the others run the compiled loop (well under 1 s).
+#: The largest number of seeds a run accepts (every seed is a network in memory).
+MAX_SEEDS = 1000
+#: Rules whose ensembles take longest, slowest first, so that quick ones fill the other workers.
 SLOWEST_FIRST = ("dale", "nonlinear_interneuron", "interneuron")
 
 
+@dataclass
+class Run:
+    """One (config, rule) ensemble: what ``train`` returned and the trained network."""
+
+    result: TrainResult
+    net: Network
+
+
 def slowest_first(names):
-    """Indices of the rule ``names`` in the order to hand them to workers: slowest first,
-    so that the quick ones fill the remaining workers (stable otherwise)."""
+    """Indices of the rule ``names`` in the order to hand them to workers (stable otherwise)."""
     rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
     return sorted(range(len(names)), key=lambda i: rank.get(names[i], len(SLOWEST_FIRST)))
 
 
-def _run(job):
-    config, name, seeds, epochs, data_seed, forked = job
+def default_workers():
+    """One worker process per core, at most 4."""
+    return max(1, min(len(os.sched_getaffinity(0)), 4))
+
+
+def available_configs():
+    """("poster",) plus "tuned" once ``data/hyperparameters.json`` has every poster rule."""
+    try:
+        for name in RULES:
+            make_rule(name, config="tuned")
+    except ValueError:
+        return ("poster",)
+    return ("poster", "tuned")
+
+
+def training_pairs(configs, report=print):
+    """The (config, rule) pairs ``figures`` trains: the poster's rules in every one of ``configs``
+    and, under "tuned", each variant beyond the poster (``BEYOND``) with a tuned entry; a variant
+    without one is skipped with a note to ``report``."""
+    pairs = [(config, name) for config in configs for name in RULES]
+    if "tuned" not in configs:
+        report(f"note: skipping {', '.join(BEYOND)}: the variants beyond the poster are compared with config tuned only")
+        return pairs
+    for name in BEYOND:
+        try:
+            make_rule(name, config="tuned")
+        except ValueError as error:
+            report(f"note: skipping {name} (no Figs. 6-7 entry, no row in data/comparison.csv): {error}")
+            continue
+        pairs.append(("tuned", name))
+    return pairs
+
+
+def _job(job):
+    """One ensemble (in a worker process or here): (TrainResult, state_dict as numpy)."""
+    config, name, seeds, per_class, data_seed, epochs, record_every, eval_every, forked = job
     if forked:  # a forked child must not touch the parent's OpenMP pool: it can deadlock
         torch.set_num_threads(1)
-    data = spiral_data(seed=data_seed)
-    rule = make_rule(name, config=config)
-    result = train(Network(seed=list(seeds)), rule, data, epochs=epochs)
-    hyper = ";".join(f"{k}={v}" for k, v in result.hyperparameters.items())
-    return [dict(config=config, hyperparameters=hyper, **row) for row in result.rows()]
+    data = spiral_data(per_class=per_class, seed=data_seed)
+    net = Network(seed=list(seeds))
+    result = train(net, make_rule(name, config=config), data, epochs=epochs, eval_every=eval_every,
+                   record_every=record_every)
+    return result, {k: v.detach().numpy() for k, v in net.state_dict().items()}
 
 
-def compare(rules=tuple(RULES), seeds=10, configs=("poster",), epochs=1, data_seed=0, workers=1, progress=False):
-    """Train every rule of every config on seeds 0..seeds-1; return one row per run.
+def run(pairs, seeds=10, per_class=2000, data_seed=0, epochs=1, record_every=None, eval_every=None, workers=1,
+        progress=False):
+    """Train every (config, rule) of ``pairs`` on seeds 0..seeds-1, one ensemble each.
 
-    Rows: config, rule, seed, val_acc, test_acc (NaN if diverged), diverged, dead_outputs, hyperparameters.
+    Args:
+        pairs: (config, rule name) pairs.
+        seeds: networks per pair (1..``MAX_SEEDS``).
+        per_class, data_seed: the spiral (2000 and 0 are the poster's).
+        record_every: record diagnostics every k steps (rules other than backprop; Figs. 5, 7).
+        eval_every: steps between learning-curve points (default: only the end).
+        workers: processes (pairs run in parallel).
+    Returns:
+        {(config, rule): Run}, in the order of ``pairs``.
     """
-    for name in rules:
+    pairs = [tuple(pair) for pair in pairs]
+    if not pairs:
+        raise ValueError("rules must name at least one rule")
+    for config, name in pairs:
         checks.choice("rule", name, tuple(ALL_RULES))
-    for config in configs:
         checks.choice("config", config, CONFIGS)
-        if config == "tuned":  # fail before any work if the tuned table is missing
-            for name in rules:
-                make_rule(name, config="tuned")
+        make_rule(name, config=config)  # a missing or broken tuned entry fails here, before any work
     seeds = checks.integer("seeds", seeds, 1)
+    if seeds > MAX_SEEDS:
+        raise ValueError(f"seeds must be an integer in 1..{MAX_SEEDS}, got {seeds}")
+    per_class = checks.integer("per_class", per_class, 1)
     epochs = checks.integer("epochs", epochs, 1)
     workers = checks.integer("workers", workers, 1)
-    jobs = [(config, name, tuple(range(seeds)), epochs, data_seed, workers > 1) for config in configs for name in rules]
+    eval_every = 10**12 if eval_every is None else checks.integer("eval_every", eval_every, 1)  # None: the end only
+    workers = min(workers, len(pairs))
+    jobs = [(config, name, tuple(range(seeds)), per_class, data_seed, epochs,
+             record_every if name != "backprop" else None, eval_every, workers > 1) for config, name in pairs]
+    order = slowest_first([job[1] for job in jobs])
+    for config, name in pairs:  # loaded once here, the forked workers inherit the compiled code
+        rule = make_rule(name, config=config)
+        rule.phases.compiled, rule.plasticity.compiled
     from tqdm.auto import tqdm
-    with tqdm(total=len(jobs), desc="compare", disable=not progress) as bar:
-        if workers == 1 or len(jobs) == 1:
-            results = []
-            for job in jobs:
-                results.append(_run(job))
+    outputs = [None] * len(jobs)
+    with tqdm(total=len(jobs), desc="training", unit="ensemble", disable=not progress) as bar:
+        if workers == 1:
+            for i in order:
+                outputs[i] = _job(jobs[i])
                 bar.update()
         else:
             import multiprocessing
             # fork: workers start in milliseconds (spawn would re-import torch, ~2 s each)
-            order = slowest_first([job[1] for job in jobs])
-            results = [None] * len(jobs)
-            with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
-                for i, rows in zip(order, pool.imap(_run, [jobs[i] for i in order])):
-                    results[i] = rows
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for i, output in zip(order, pool.imap(_job, [jobs[i] for i in order])):
+                    outputs[i] = output
                     bar.update()
-    return [row for rows in results for row in rows]
+    runs = {}
+    for job, (result, state) in zip(jobs, outputs):
+        net = Network(seed=list(job[2]))
+        net.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+        runs[(job[0], job[1])] = Run(result, net)
+    return runs
 
 
-def default_workers():
-    return max(1, min(len(os.sched_getaffinity(0)), 4))
+def rows(runs):
+    """One row per (config, rule, seed) for a CSV: config, rule, seed, val_acc, test_acc (NaN if
+    diverged), diverged, dead_outputs, hyperparameters."""
+    out = []
+    for (config, _), run_ in runs.items():
+        hyper = describe(run_.result.hyperparameters)
+        out += [dict(config=config, hyperparameters=hyper, **row) for row in run_.result.rows()]
+    return out
 
 
-def write_csv(rows, path, fields=None):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fields = fields or list(rows[0])
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) and not math.isnan(v) else v) for k, v in row.items()})
+def describe(hyperparameters):
+    """Hyperparameters as one CSV field: "lr=0.1;lr_rec=(0.5, 0.1);..."."""
+    return ";".join(f"{k}={v}" for k, v in hyperparameters.items())
 
 
-def read_csv(path):
-    """Rows of a CSV written by ``write_csv``, with numbers and booleans parsed back."""
-    def parse(value):
-        if value in ("True", "False"):
-            return value == "True"
-        for kind in (int, float):
-            try:
-                return kind(value)
-            except ValueError:
-                pass
-        return value
-    with Path(path).open(newline="") as f:
-        return [{k: parse(v) for k, v in row.items()} for row in csv.DictReader(f)]
+def compare(rules=tuple(RULES), seeds=10, configs=("poster",), epochs=1, data_seed=0, workers=1, progress=False):
+    """Train every rule of every config on seeds 0..seeds-1; return one row per run (see ``rows``)."""
+    rules, configs = tuple(rules), tuple(configs)
+    if not rules:
+        raise ValueError("rules must name at least one rule")
+    if not configs:
+        raise ValueError("configs must name at least one of poster, tuned")
+    pairs = [(config, name) for config in configs for name in rules]
+    return rows(run(pairs, seeds=seeds, epochs=epochs, data_seed=data_seed, workers=workers, progress=progress))
+

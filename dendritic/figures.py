@@ -26,11 +26,9 @@ import numpy as np
 import torch
 
 from . import checks
-from .data import BAYES_ACCURACY, spiral_data
-from .network import Network
-from .paths import DATA, FIGURES
-from .rules import ALL_RULES, BEYOND, RULES, rule as make_rule
-from .training import train
+from .data import BAYES_ACCURACY
+from .paths import FIGURES
+from .rules import BEYOND, RULES
 
 #: One colour per rule, the same in every figure.
 #: Variants beyond the poster take their family's hue: blues for temporal contrast without
@@ -865,214 +863,20 @@ def fig7(results, window=15):
 
 
 def save(fig, name, out=None):
-    """Write ``fig`` as ``out/name.png`` and ``out/name.svg``; return the two paths."""
+    """Write ``fig`` as ``out/name.png`` and ``out/name.svg``, each atomically; return the two paths."""
+    from . import atomic
+
     if not isinstance(name, str) or not name or "/" in name or name.endswith((".png", ".svg")):
         raise ValueError(f"name must be a file name without folder or suffix, got {name!r}")
     out = Path(out) if out is not None else FIGURES
     out.mkdir(parents=True, exist_ok=True)
     paths = out / f"{name}.png", out / f"{name}.svg"
     with style():
-        fig.savefig(paths[0], dpi=150, metadata={"Software": None})
-        fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
+        atomic.save_figure(fig, paths[0], dpi=150, metadata={"Software": None})
+        atomic.save_figure(fig, paths[1], metadata={"Date": None, "Creator": None})
     return paths
 
 
-# --- python -m dendritic figures ----------------------------------------------------
-#: What the full and the quick (CI) run train.
-FULL = dict(seeds=10, per_class=2000, record_every=20, eval_every=200)
-QUICK = dict(seeds=3, per_class=400, record_every=10, eval_every=70)
-COMPARISON_FILE = DATA / "comparison.csv"
-SUMMARY_FILE = DATA / "comparison_summary.csv"
 NAMES = dict(fig1="fig1_neuron_and_network", fig2="fig2_task_and_learned_maps", fig3="fig3_learning_curves",
              fig4="fig4_accuracy_comparison", fig5="fig5_updates_vs_backprop",
              fig6="fig6_beyond_the_poster", fig7="fig7_beyond_alignment")
-
-
-def available_configs():
-    """("poster",) plus "tuned" once ``data/hyperparameters.json`` has every rule."""
-    try:
-        for name in RULES:
-            make_rule(name, config="tuned")
-    except ValueError:
-        return ("poster",)
-    return ("poster", "tuned")
-
-
-def training_pairs(configs, report=print):
-    """The (config, rule) pairs ``figures`` trains: the poster's rules in every one of ``configs``
-    and, under "tuned", each variant beyond the poster (``BEYOND``) that has a usable tuned entry
-    in ``data/hyperparameters.json``; a variant without one is skipped with a note to ``report``."""
-    pairs = [(config, name) for config in configs for name in RULES]
-    if "tuned" not in configs:
-        report(f"note: skipping {', '.join(BEYOND)}: the variants beyond the poster are compared with config tuned only")
-        return pairs
-    for name in BEYOND:
-        try:
-            make_rule(name, config="tuned")
-        except ValueError as error:
-            report(f"note: skipping {name} (no Figs. 6-7 entry, no row in data/comparison.csv): {error}")
-            continue
-        pairs.append(("tuned", name))
-    return pairs
-
-
-def _train_job(job):
-    config, name, seeds, per_class, data_seed, record_every, eval_every = job
-    data = spiral_data(per_class=per_class, seed=data_seed)
-    net = Network(seed=list(seeds))
-    result = train(net, make_rule(name, config=config), data, eval_every=eval_every, record_every=record_every)
-    return result, {k: v.detach().numpy() for k, v in net.state_dict().items()}
-
-
-def train_ensembles(configs=("poster",), rules=tuple(RULES), seeds=10, per_class=2000, data_seed=0,
-                    record_every=None, eval_every=200, workers=1, progress=False, pairs=None):
-    """Train every (config, rule) on seeds 0..seeds-1 as one ensemble each, like
-    ``dendritic.experiments.compare`` (same networks, same sample orders, same numbers),
-    but keep the ``TrainResult`` (learning curves, records) and the trained network.
-
-    ``pairs``: the (config, rule) pairs to train instead of every config x rule
-    (``training_pairs`` gives the ones ``figures`` draws).
-    ``record_every`` applies to the rules other than backprop (Figs. 5 and 7).
-    Returns {(config, rule): (TrainResult, Network)}.
-    """
-    from .experiments import slowest_first
-
-    pairs = [(config, name) for config in configs for name in rules] if pairs is None else list(pairs)
-    for config, name in pairs:
-        checks.choice("rule", name, tuple(ALL_RULES))
-        make_rule(name, config=config)  # fails before any work if "tuned" is missing
-    seeds = checks.integer("seeds", seeds, 1)
-    workers = checks.integer("workers", workers, 1)
-    jobs = [(config, name, tuple(range(seeds)), per_class, data_seed,
-             record_every if name != "backprop" else None, eval_every)
-            for config, name in pairs]
-    order = slowest_first([job[1] for job in jobs])
-    from tqdm.auto import tqdm
-    outputs = [None] * len(jobs)
-    with tqdm(total=len(jobs), desc="training", unit="ensemble", disable=not progress) as bar:
-        if workers == 1 or len(jobs) == 1:
-            for i in order:
-                outputs[i] = _train_job(jobs[i])
-                bar.update()
-        else:
-            import multiprocessing
-            # a forked child must not touch the parent's OpenMP pool (it can deadlock): one thread first
-            with multiprocessing.get_context("fork").Pool(min(workers, len(jobs)), initializer=torch.set_num_threads,
-                                                          initargs=(1,)) as pool:
-                for i, output in zip(order, pool.imap(_train_job, [jobs[i] for i in order])):
-                    outputs[i] = output
-                    bar.update()
-    runs = {}
-    for job, (result, state) in zip(jobs, outputs):
-        net = Network(seed=list(job[2]))
-        net.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
-        runs[(job[0], job[1])] = (result, net)
-    return runs
-
-
-def comparison_rows(runs):
-    """The per-seed rows of ``data/comparison.csv`` from ``train_ensembles`` output."""
-    rows = []
-    for (config, _), (result, _) in runs.items():
-        hyper = ";".join(f"{k}={v}" for k, v in result.hyperparameters.items())
-        rows += [dict(config=config, hyperparameters=hyper, **row) for row in result.rows()]
-    return rows
-
-
-def _differences(rows, committed):
-    """How this run's rows differ from the committed ones: (stale, mismatched).
-
-    stale: (config, rule) pairs missing from ``committed`` or trained with other
-    hyperparameters there (e.g. data/hyperparameters.json changed since), or committed
-    runs this run no longer makes (e.g. a variant whose tuned entry was removed);
-    mismatched: rows with the same hyperparameters but another outcome.
-    """
-    key = lambda r: (r["config"], r["rule"], int(r["seed"]))
-    theirs = {key(r): r for r in committed}
-    mine = {key(r) for r in rows}
-    stale = {(r["config"], r["rule"]) for r in committed if key(r) not in mine}
-    mismatched = []
-    for row in rows:
-        other = theirs.get(key(row))
-        if other is None or str(other["hyperparameters"]) != row["hyperparameters"]:
-            stale.add((row["config"], row["rule"]))
-        elif _bool(other["diverged"]) != row["diverged"] or (
-                not row["diverged"] and abs(float(other["val_acc"]) - row["val_acc"]) > 1e-6):
-            mismatched.append(key(row))
-    return sorted(stale), mismatched
-
-
-def main(args):
-    """``python -m dendritic figures [--quick] [--out DIR] [--retrain]``.
-
-    Trains the poster's rules on 10 seeds per configuration and the variants beyond the
-    poster on 10 seeds under "tuned" (``training_pairs``: learning curves, decision maps,
-    update angles, top-down alignment), then draws Figs. 1-7. Figs. 4 and 6 draw the
-    committed results ``data/comparison.csv`` and ``data/comparison_summary.csv``, checked
-    against this run's training: they are rewritten when missing, when a rule's
-    hyperparameters are new or changed (``data/hyperparameters.json``), when a committed
-    rule is no longer trained, or with ``--retrain``; other differences only warn.
-    ``--quick`` trains 3 seeds on a smaller spiral, draws Figs. 4 and 6 from that run and
-    never writes to ``data/``.
-    """
-    import time
-
-    from .experiments import FIELDS, default_workers, read_csv, write_csv
-    from .stats import summarize
-
-    start = time.perf_counter()
-    if args.quick and args.retrain:
-        raise ValueError("--retrain rewrites data/ from a full run; it cannot be combined with --quick")
-    settings = QUICK if args.quick else FULL
-    out = Path(args.out) if args.out else FIGURES
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ValueError(f"--out must be a folder that exists or can be created, got {str(out)!r} ({error.strerror})") from None
-    configs = available_configs()
-    print(f"configurations: {', '.join(configs)}"
-          + ("" if "tuned" in configs else " (no tuned entry for every rule in data/hyperparameters.json yet)"))
-    pairs = training_pairs(configs)
-    variants = [name for _, name in pairs if name in BEYOND]
-    if variants:
-        print(f"beyond the poster (tuned): {', '.join(variants)}")
-    runs = train_ensembles(pairs=pairs, seeds=settings["seeds"], per_class=settings["per_class"],
-                           record_every=settings["record_every"], eval_every=settings["eval_every"],
-                           workers=default_workers(), progress=True)
-    rows = comparison_rows(runs)
-    if args.quick:
-        summary = summarize(rows)
-    else:
-        committed = read_csv(COMPARISON_FILE) if COMPARISON_FILE.exists() and SUMMARY_FILE.exists() else []
-        stale, mismatched = _differences(rows, committed)
-        if args.retrain or stale or not committed:
-            reason = ("--retrain" if args.retrain else "no committed results" if not committed else
-                      "new, changed or dropped runs of " + ", ".join(f"{c}/{r}" for c, r in stale))
-            write_csv(rows, COMPARISON_FILE, FIELDS)
-            write_csv(summarize(rows), SUMMARY_FILE)
-            print(f"wrote {COMPARISON_FILE} and {SUMMARY_FILE} ({reason})")
-            if mismatched:  # rewritten anyway: say that results with unchanged hyperparameters moved too
-                print(f"note: {len(mismatched)} runs with unchanged hyperparameters ended differently from the "
-                      f"previous file (first: config, rule, seed = {mismatched[0]}): the training code changed")
-        elif mismatched:
-            print(f"warning: {len(mismatched)} runs ended differently from {COMPARISON_FILE} with the same "
-                  f"hyperparameters (first: config, rule, seed = {mismatched[0]}); Figs. 4 and 6 draw the "
-                  "committed file. Rerun with --retrain to rewrite it.", file=sys.stderr)
-        rows, summary = read_csv(COMPARISON_FILE), read_csv(SUMMARY_FILE)
-
-    data = spiral_data(per_class=settings["per_class"])
-    results = {key: result for key, (result, _) in runs.items()}
-    figures = {
-        "fig1": fig1(),
-        "fig2": fig2(data, {name: runs[("poster", name)][1] for name in RULES}),
-        "fig3": fig3(results),
-        "fig4": fig4(rows, summary),
-        "fig5": fig5(results),
-    }
-    if variants:
-        figures.update(fig6=fig6(rows, summary), fig7=fig7(results))
-    for key, fig in figures.items():
-        png, svg = save(fig, NAMES[key], out)
-        print(f"wrote {png} and {svg.name}")
-    print(f"done in {time.perf_counter() - start:.0f} s")
-    return 0

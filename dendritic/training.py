@@ -20,6 +20,8 @@ from .rules.base import Rule
 
 #: Recording keeps at most this many snapshots, so memory stays bounded.
 MAX_RECORDS = 2000
+#: At most this many passes over the training set in one call (the sample orders are kept in memory).
+MAX_EPOCHS = 100
 
 
 def order_seed(seed):
@@ -137,6 +139,8 @@ def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=Non
     if not isinstance(data, Spiral):
         raise ValueError(f"data must be a dendritic.Spiral (from dendritic.spiral_data), got {type(data).__name__}")
     epochs = checks.integer("epochs", epochs, 1)
+    if epochs > MAX_EPOCHS:
+        raise ValueError(f"epochs must be an integer in 1..{MAX_EPOCHS}, got {epochs}")
     eval_every = checks.integer("eval_every", eval_every, 1)
     checks.boolean("progress", progress)
     seeds = net.seeds if seed is None else (tuple(seed) if not isinstance(seed, int) else (seed,))

@@ -12,24 +12,33 @@ import pytest
 import torch
 
 import dendritic
-from dendritic import figures
-from dendritic.experiments import FIELDS, read_csv, write_csv
+from dendritic import experiments, figures
 from dendritic.paths import DATA
+from dendritic.results import FIELDS, read_csv, write_csv
 from dendritic.rules import BEYOND
 from dendritic.stats import holm, summarize
 
 
+def _runs(pairs):
+    """{(config, rule): (TrainResult, Network)} of ``pairs``, 2 seeds on a small spiral, with records."""
+    runs = experiments.run(pairs, seeds=2, per_class=100, record_every=8, eval_every=35)
+    return {key: (run.result, run.net) for key, run in runs.items()}
+
+
+def comparison_rows(runs):
+    return experiments.rows({key: experiments.Run(*value) for key, value in runs.items()})
+
+
 @pytest.fixture(scope="module")
 def runs():
-    """Every rule, poster config, 2 seeds on a small spiral, with records."""
-    return figures.train_ensembles(("poster",), seeds=2, per_class=100, record_every=8, eval_every=35)
+    """Every rule, poster config."""
+    return _runs([("poster", name) for name in dendritic.RULES])
 
 
 @pytest.fixture(scope="module")
 def beyond_runs():
-    """Every variant beyond the poster, tuned config, 2 seeds on a small spiral, with records."""
-    return figures.train_ensembles(pairs=[("tuned", name) for name in BEYOND], seeds=2, per_class=100,
-                                   record_every=8, eval_every=35)
+    """Every variant beyond the poster, tuned config."""
+    return _runs([("tuned", name) for name in BEYOND])
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +56,7 @@ def test_every_figure_returns_a_figure(runs, tiny_data):
     from matplotlib.figure import Figure
 
     results = {key: result for key, (result, _) in runs.items()}
-    rows = figures.comparison_rows(runs)
+    rows = comparison_rows(runs)
     made = [figures.fig1(), figures.fig2(tiny_data, {name: runs[("poster", name)][1] for name in dendritic.RULES}),
             figures.fig3(results), figures.fig4(rows, summarize(rows)),
             figures.fig5({name: result for (_, name), result in results.items()})]
@@ -60,7 +69,7 @@ def test_variant_figures_return_figures(beyond_runs):
     from matplotlib.figure import Figure
 
     results = {key: result for key, (result, _) in beyond_runs.items()}
-    rows = figures.comparison_rows(beyond_runs)
+    rows = comparison_rows(beyond_runs)
     for fig in (figures.fig6(rows, summarize(rows)), figures.fig7(results)):
         assert isinstance(fig, Figure)
         fig.canvas.draw()
@@ -95,8 +104,8 @@ def test_alignment_line_is_the_median_of_the_recorded_angles(beyond_runs):
 
 
 def test_fig4_keeps_the_poster_rules_and_fig6_draws_every_variant(beyond_runs, runs):
-    rows = figures.comparison_rows({**runs, **{key: run for key, run in beyond_runs.items()}})
-    rows += [dict(r, config="tuned") for r in figures.comparison_rows(runs)]  # a tuned backprop to test against
+    rows = comparison_rows({**runs, **{key: run for key, run in beyond_runs.items()}})
+    rows += [dict(r, config="tuned") for r in comparison_rows(runs)]  # a tuned backprop to test against
     summary = summarize(rows)
     ax4 = figures.fig4(rows, summary).axes[0]
     assert {a["rule"] for a in ax4.pvalue_annotations} == {"temporal_contrast", "interneuron"}
@@ -109,42 +118,7 @@ def test_fig4_keeps_the_poster_rules_and_fig6_draws_every_variant(beyond_runs, r
     for a in ax6.pvalue_annotations:
         assert a["config"] == "tuned" and a["p_welch_holm"] == by_rule[a["rule"]]["p_welch_holm"]
     with pytest.raises(ValueError, match="variant"):
-        figures.fig6(figures.comparison_rows(runs), summarize(figures.comparison_rows(runs)))
-
-
-def test_training_pairs_skip_a_variant_without_a_tuned_entry(tmp_path, monkeypatch):
-    table = json.loads((DATA / "hyperparameters.json").read_text())
-    del table["dale"]
-    (tmp_path / "hyperparameters.json").write_text(json.dumps(table))
-    monkeypatch.setattr(dendritic.rules, "HYPERPARAMETERS_FILE", tmp_path / "hyperparameters.json")
-    notes = []
-    pairs = figures.training_pairs(("poster", "tuned"), report=notes.append)
-    assert pairs == [(c, n) for c in ("poster", "tuned") for n in dendritic.RULES] + \
-        [("tuned", n) for n in BEYOND if n != "dale"]
-    assert len(notes) == 1 and "skipping dale" in notes[0] and "no entry for rule 'dale'" in notes[0]
-    notes.clear()
-    assert figures.training_pairs(("poster",), report=notes.append) == [("poster", n) for n in dendritic.RULES]
-    assert len(notes) == 1 and all(name in notes[0] for name in BEYOND)
-
-
-def test_rows_are_the_comparison_rows(runs):
-    rows = figures.comparison_rows(runs)
-    assert len(rows) == 3 * 2 and set(FIELDS) <= set(rows[0])
-    result, _ = runs[("poster", "interneuron")]
-    mine = [r["val_acc"] for r in rows if r["rule"] == "interneuron"]
-    np.testing.assert_array_equal(mine, result.val_acc)
-
-
-def test_training_matches_compare_seed_by_seed():
-    from dendritic.experiments import compare
-    theirs = compare(("backprop",), seeds=1)
-    mine = figures.comparison_rows(figures.train_ensembles(("poster",), ("backprop",), seeds=1))
-    assert mine == theirs
-    # a variant runs its own torch code; recording (record_every) must not change its training
-    theirs = compare(("kolen_pollack",), seeds=1, configs=("tuned",))
-    mine = figures.comparison_rows(figures.train_ensembles(pairs=[("tuned", "kolen_pollack")], seeds=1,
-                                                           record_every=20))
-    assert mine == theirs
+        figures.fig6(comparison_rows(runs), summarize(comparison_rows(runs)))
 
 
 def _fake_rows():
@@ -160,45 +134,6 @@ def _fake_rows():
             rows.append(dict(config="poster", rule=name, seed=seed, val_acc=acc, test_acc=acc, diverged=diverged,
                              dead_outputs=dead, hyperparameters="lr=0.1"))
     return rows
-
-
-def test_committed_results_are_rewritten_only_when_stale(tmp_path):
-    rows = [r for r in _fake_rows() if not r["diverged"]]
-    write_csv(rows, tmp_path / "rows.csv", FIELDS)
-    committed = read_csv(tmp_path / "rows.csv")
-    assert figures._differences(rows, committed) == ([], [])
-    changed = [dict(r) for r in rows]
-    changed[0]["hyperparameters"] = "lr=0.2"  # data/hyperparameters.json changed since: stale
-    changed[-1]["val_acc"] += 0.01            # same hyperparameters, other outcome: only a warning
-    stale, mismatched = figures._differences(changed, committed)
-    assert stale == [("poster", "backprop")] and mismatched == [("poster", "interneuron", changed[-1]["seed"])]
-    assert figures._differences(rows + [dict(rows[0], config="tuned")], committed)[0] == [("tuned", "backprop")]
-    # a committed rule this run no longer trains (e.g. its tuned entry was removed) is stale too
-    assert figures._differences([r for r in rows if r["rule"] != "interneuron"], committed) == \
-        ([("poster", "interneuron")], [])
-
-
-def test_committed_comparison_is_current():
-    """data/comparison*.csv hold 10 seeds of every rule `figures` trains (the variants too), trained with
-    today's hyperparameters, and the summary is theirs, with p-values for every rule but backprop."""
-    rows, summary = read_csv(DATA / "comparison.csv"), read_csv(DATA / "comparison_summary.csv")
-    pairs = figures.training_pairs(figures.available_configs(), report=lambda note: None)
-    assert list(dict.fromkeys((r["config"], r["rule"]) for r in rows)) == pairs, "rerun `make figures`"
-    assert {name for _, name in pairs} >= set(BEYOND)  # data/hyperparameters.json has every variant
-    for pair in pairs:
-        assert sorted(r["seed"] for r in rows if (r["config"], r["rule"]) == pair) == list(range(10)), pair
-    for r in rows:
-        current = dendritic.rule(r["rule"], config=r["config"]).hyperparameters()
-        assert r["hyperparameters"] == ";".join(f"{k}={v}" for k, v in current.items()), "rerun `make figures`"
-    for mine, committed in zip(summarize(rows), summary, strict=True):
-        assert (mine["config"], mine["rule"], mine["dead"], mine["diverged"]) == \
-               (committed["config"], committed["rule"], committed["dead"], committed["diverged"])
-        for key in ("mean", "p_welch", "p_welch_holm", "p_mannwhitney_holm"):
-            assert mine[key] == pytest.approx(committed[key], rel=1e-3, abs=1e-5, nan_ok=True), key
-        assert math.isnan(committed["p_welch_holm"]) == (committed["rule"] == "backprop")
-    tuned = [s for s in summary if s["config"] == "tuned" and s["rule"] != "backprop"]
-    # Holm over the whole tuned family: the poster's two rules and every variant
-    np.testing.assert_allclose([s["p_welch_holm"] for s in tuned], holm([s["p_welch"] for s in tuned]), rtol=1e-4)
 
 
 def test_fig4_draws_the_p_values_of_the_summary_csv(tmp_path):
@@ -293,19 +228,6 @@ def test_smooth_and_swarm():
 def test_bad_input_names_the_parameter(runs, tiny_data, call, word):
     with pytest.raises(ValueError, match=word):
         call(runs, tiny_data)
-
-
-def test_cli_quick_writes_every_png_and_svg_and_leaves_data_alone(tmp_path):
-    watched = [DATA / "comparison.csv", DATA / "comparison_summary.csv"]
-    before = [p.stat().st_mtime_ns if p.exists() else None for p in watched]
-    result = subprocess.run([sys.executable, "-m", "dendritic", "figures", "--quick", "--out", str(tmp_path)],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    for name in figures.NAMES.values():
-        for suffix in ("png", "svg"):
-            assert (tmp_path / f"{name}.{suffix}").stat().st_size > 5000, name
-    assert "beyond the poster (tuned): " + ", ".join(BEYOND) in result.stdout
-    assert [p.stat().st_mtime_ns if p.exists() else None for p in watched] == before
 
 
 @pytest.mark.parametrize("args, word", [

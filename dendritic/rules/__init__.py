@@ -34,13 +34,44 @@ def tuned_hyperparameters(name, path=None):
     """The tuned hyperparameters of rule ``name``: from ``data/hyperparameters.json`` in a
     checkout, else from the copy installed with the package."""
     path = path or (HYPERPARAMETERS_FILE if HYPERPARAMETERS_FILE.exists() else PACKAGED_HYPERPARAMETERS)
-    try:
-        table = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ValueError(f"config 'tuned' needs {path}; run `python -m dendritic tune --rule {name}` first") from None
+    if not Path(path).exists():
+        raise ValueError(f"config 'tuned' needs {path}; run `python -m dendritic tune --rule {name}` first")
+    table = _read_table(path)
     if name not in table:
         raise ValueError(f"config 'tuned' has no entry for rule {name!r} in {path}; tuned rules: {', '.join(table)}")
-    return dict(table[name]["params"])
+    entry = table[name]
+    if not isinstance(entry, dict) or not isinstance(entry.get("params"), dict):
+        raise ValueError(f"{path}: the entry of rule {name!r} must be an object with a \"params\" object, got {entry!r:.80}")
+    return dict(entry["params"])
+
+
+def check_tuned_table(path=None):
+    """Read the tuned table (if there is one) and check every entry; ValueError naming the file."""
+    path = path or (HYPERPARAMETERS_FILE if HYPERPARAMETERS_FILE.exists() else PACKAGED_HYPERPARAMETERS)
+    if not Path(path).exists():
+        return {}
+    table = _read_table(path)
+    for name in table:
+        if name in ALL_RULES:
+            make = tuned_hyperparameters(name, path)
+            try:
+                ALL_RULES[name](**make)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"{path}: the entry of rule {name!r} is not valid: {error}") from None
+    return table
+
+
+def _read_table(path):
+    try:
+        table = json.loads(Path(path).read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno}); "
+                         f"restore it, e.g. git checkout -- {path}") from None
+    except OSError as error:
+        raise ValueError(f"{path} cannot be read ({error.strerror})") from None
+    if not isinstance(table, dict):
+        raise ValueError(f"{path} must hold a JSON object (rule name -> entry), got {type(table).__name__}")
+    return table
 
 
 def rule(name, config="poster", **hyperparameters):

@@ -1,6 +1,7 @@
 """Input validation at the API boundary: every error names the parameter and its valid range."""
 
 import math
+from collections.abc import Sequence
 from numbers import Integral, Real
 
 
@@ -37,3 +38,12 @@ def boolean(name, value):
     if not isinstance(value, bool):
         raise ValueError(f"{name} must be True or False, got {value!r}")
     return value
+
+
+def seeds(name, value):
+    """One seed (an integer >= 0) or a non-empty sequence of them, as a tuple; ``value`` is a sequence or not."""
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        if not value:
+            raise ValueError(f"{name} must be an integer >= 0 or a non-empty sequence of them, got an empty sequence")
+        return tuple(integer(name, s, 0) for s in value)
+    return (integer(name, value, 0),)

@@ -153,6 +153,33 @@ def backprop_reference(circuit, inputs, classes):
     return reference
 
 
+def cancellation_residual(rule, net, X):
+    """Mean (I_TD^F - I_Int)^2 per member and hidden layer over the points X [n, n_0] (the dendrite's
+    forward-phase state before any clamp), with ``net`` as it is: float64 [S, L - 1].
+
+    ``rule`` is one with dendrite-targeting interneurons (``interneuron``, ``nonlinear_interneuron``,
+    ``dale``); nothing learns.
+    """
+    if "top_down_forward" not in rule.compartments:
+        raise ValueError(f"rule must have dendrite-targeting interneurons, got {rule.name!r}")
+    from .circuit import pack
+
+    circuit = pack(net, rule)
+    h = rule.numbers(net.sizes)
+    X = np.ascontiguousarray(np.asarray(X, dtype=np.float32))
+    L = net.layers
+    total = np.zeros((net.members, L - 1))
+    top, cancel = KINDS.index("top_down_forward"), KINDS.index("interneuron")
+    for x in X:
+        for m in range(net.members):
+            rule.phases(circuit, m, x, 0, h)
+        for l in range(1, L):
+            lo, hi = circuit.units[l], circuit.units[l + 1]
+            residual = circuit.cells[:, top, lo:hi].astype(np.float64) - circuit.cells[:, cancel, lo:hi]
+            total[:, l - 1] += (residual ** 2).mean(1)
+    return total / len(X)
+
+
 def update_angles(rule, net, x, target):
     """Angle (degrees) between ``rule``'s update and backprop's for one sample on ``net``'s weights.
 

@@ -67,10 +67,7 @@ class Network(nn.Module):
         self.sizes = tuple(checks.integer(f"sizes[{i}]", n, 1) for i, n in enumerate(sizes))
         self.bias = checks.choice("bias", bias, BIAS_MODES)
         self.ensemble = isinstance(seed, Sequence) and not isinstance(seed, (str, bytes))
-        seeds = tuple(seed) if self.ensemble else (seed,)
-        if not seeds:
-            raise ValueError("seed must be an integer >= 0 or a non-empty sequence of them, got an empty sequence")
-        self.seeds = tuple(checks.integer("seed", s, 0) for s in seeds)
+        self.seeds = checks.seeds("seed", seed)
         if len(set(self.seeds)) != len(self.seeds):
             raise ValueError(f"seed must not repeat a member's seed, got {list(seed)}")
 

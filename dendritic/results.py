@@ -165,6 +165,9 @@ def update(rows, retrain=False, comparison=COMPARISON_FILE, summary=SUMMARY_FILE
         fresh = {(r["config"], r["rule"]) for r in rows if (r["config"], r["rule"]) in changed}
         merged = [r for r in committed if (r["config"], r["rule"]) not in fresh]
         merged += [r for r in rows if (r["config"], r["rule"]) in fresh]
+        # in the order of this run's pairs, then the kept ones in their committed order
+        order = list(dict.fromkeys([(r["config"], r["rule"]) for r in rows] + [(r["config"], r["rule"]) for r in committed]))
+        merged.sort(key=lambda r: (order.index((r["config"], r["rule"])), int(r["seed"])))
         reason = "new or changed hyperparameters of " + ", ".join(f"{c}/{r}" for c, r in sorted(fresh))
     table = summarize(merged)
     write_csv(merged, comparison, FIELDS)

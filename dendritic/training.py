@@ -143,10 +143,9 @@ def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=Non
         raise ValueError(f"epochs must be an integer in 1..{MAX_EPOCHS}, got {epochs}")
     eval_every = checks.integer("eval_every", eval_every, 1)
     checks.boolean("progress", progress)
-    seeds = net.seeds if seed is None else (tuple(seed) if not isinstance(seed, int) else (seed,))
+    seeds = net.seeds if seed is None else checks.seeds("seed", seed)
     if len(seeds) != net.members:
         raise ValueError(f"seed must give one sample-order seed per member ({net.members}), got {len(seeds)}")
-    seeds = tuple(checks.integer("seed", s, 0) for s in seeds)
     X_train, y_train = _checked_split("data.train", data.train, net)
     val, test = _checked_split("data.val", data.val, net), _checked_split("data.test", data.test, net)
     rule.check_network(net)

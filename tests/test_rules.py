@@ -1,10 +1,11 @@
 """The rules held against independent truths: autograd, and each other."""
 
+import numpy as np
 import pytest
 import torch
 
 import dendritic
-from dendritic.diagnostics import angle
+from dendritic.diagnostics import alignment, update_angles
 
 from conftest import random_sample
 
@@ -93,9 +94,8 @@ def test_interneuron_rule_is_temporal_contrast_plus_the_dendritic_residual():
     for seed in range(10):
         net = dendritic.Network(seed=seed)
         x, target = random_sample(g, net)
-        l3 = rule3.nudges(*net.stacked(), *rule3._prepare(net, x, target))
-        l2 = rule2.nudges(*net.stacked(), *rule2._prepare(net, x, target))
-        f_prime = [torch.sign(layer["activity"]) for layer in l3]
+        l3, l2 = rule3.compartments_of(net, x, target), rule2.compartments_of(net, x, target)
+        f_prime = [(layer["soma"] > 0).float() for layer in l3]
         torch.testing.assert_close(l3[-2]["nudge"], l2[-2]["nudge"] + f_prime[-2] * l3[-2]["dendrite_forward"],
                                    atol=1e-6, rtol=1e-5)
         for layer, fp in zip(l3[:-1], f_prime):
@@ -113,11 +113,15 @@ def test_interneurons_learn_to_cancel_the_top_down_input(data):
         assert (result.records[f"cancelled/layer{layer}"][-10:].mean(0) > 0.4).all()
 
 
-def test_angle_helper():
-    u = torch.tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
-    v = torch.tensor([[0.0, 2.0], [2.0, 2.0], [1.0, 0.0]])
-    a = angle(u, v)
-    assert a[0].item() == pytest.approx(90) and a[1].item() == pytest.approx(0, abs=1e-3) and a[2].isnan()
+def test_angle_helpers():
+    B = torch.tensor([[[1.0, 0.0]], [[1.0, 1.0]], [[0.0, 0.0]]])          # [S, n_l = 1, n_{l+1} = 2]
+    W = torch.tensor([[[0.0], [2.0]], [[2.0], [2.0]], [[1.0], [0.0]]])    # [S, n_{l+1} = 2, n_l = 1]
+    a = alignment(B, W)
+    assert a[0] == pytest.approx(90) and a[1] == pytest.approx(0, abs=1e-6) and np.isnan(a[2])
+    net = dendritic.Network(seed=0)
+    x, target = torch.tensor([0.3, -0.4]), 2
+    same = update_angles(dendritic.rule("backprop", lr=0.7), net, x, target)  # backprop vs itself: 0
+    assert all(v[0] == pytest.approx(0, abs=1e-5) or np.isnan(v[0]) for v in same.values())
 
 
 @pytest.mark.parametrize("name, kwargs, match", [

@@ -223,6 +223,11 @@ class Rule:
             self.phases(circuit, m, xs[m], int(targets[m]), h)
         return circuit
 
+    def compartments_of(self, net, x, target):
+        """Every compartment of every layer for one sample, as ``net.compartments`` shows them
+        after ``step``, without changing ``net``."""
+        return compartments(self.run_phases(net, x, target), self.compartments, net.ensemble)
+
     def delta(self, net, x, target):
         """The update this rule would make for one sample, without changing ``net``.
 

@@ -443,11 +443,29 @@ class Dale(Interneuron):
         after = dict(probe.named_parameters())
         return {k: after[k].detach() - p.detach() for k, p in net.named_parameters()}
 
+    def top_down_parts(self, state):
+        """(B^E_l, B^I_l, Q_l) per hidden layer from ``rule.state(net)``; B^I_l, Q_l are None without
+        the relay. With weight transport they are views of layer l+1's somatic circuit, transposed."""
+        if self.top_down == "transpose":
+            relay = self.relay != 0
+            return [(WE.mT, WIE.mT if relay else None, WEI.mT if relay else None)
+                    for WE, WEI, WIE in zip(state.excitatory[1:], state.inhibitory[1:], state.somatic[1:])]
+        return [(BE, BI if BI.numel() else None, Q if Q.numel() else None)
+                for BE, BI, Q in zip(state.top_down, state.relay_inhibition, state.relay)]
+
+    def top_down_weights(self, state):
+        """The effective B_l = B^E_l - B^I_l Q_l per hidden layer: [S, n_l, n_{l+1}] tensors."""
+        return [BE if BI is None else BE - torch.from_numpy(_outer_sum(BI.numpy(), Q.numpy()))
+                for BE, BI, Q in self.top_down_parts(state)]
+
     def signs(self, state):
         """Every sign-constrained synapse of the circuit: name -> stacked tensor (all must be >= 0)."""
-        keys = ("excitatory", "inhibitory", "somatic", "top_down", "relay", "relay_inhibition",
-                "V", "G", "U", "VX", "GX", "UX")
-        return {f"{k}{l}": t for k in keys for l, t in enumerate(state.get(k, []), start=1) if t.numel()}
+        parts = self.top_down_parts(state)
+        groups = dict(excitatory=state.excitatory, inhibitory=state.inhibitory, somatic=state.somatic,
+                      top_down=[BE for BE, _, _ in parts], relay=[Q for _, _, Q in parts if Q is not None],
+                      relay_inhibition=[BI for _, BI, _ in parts if BI is not None],
+                      V=state.V, G=state.G, U=state.U, VX=state.VX, GX=state.GX, UX=state.UX)
+        return {f"{k}{l}": t for k, ts in groups.items() for l, t in enumerate(ts, start=1) if t.numel()}
 
 
 def _outer_sum(A, B):

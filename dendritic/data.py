@@ -2,10 +2,14 @@
 
 from dataclasses import dataclass
 import math
+from numbers import Real
 
 import torch
 
 from . import checks
+
+#: Upper bounds of the generator's arguments (memory and sense).
+MAX_CLASSES, MAX_PER_CLASS, MAX_NOISE = 64, 1_000_000, 10.0
 
 #: Bayes-optimal accuracy of the poster's generator (K=4, sigma=0.16), from
 #: ``bayes_accuracy()``; no classifier can beat it. The ceiling on accuracy plots.
@@ -50,21 +54,44 @@ def spiral_data(classes=4, per_class=2000, noise=0.16, seed=0, split=(0.7, 0.15,
     network seed; only the data seed changes it.
     """
     classes = checks.integer("classes", classes, 2)
+    if classes > MAX_CLASSES:
+        raise ValueError(f"classes must be an integer in 2..{MAX_CLASSES}, got {classes}")
     per_class = checks.integer("per_class", per_class, 1)
+    if per_class > MAX_PER_CLASS:
+        raise ValueError(f"per_class must be an integer in 1..{MAX_PER_CLASS}, got {per_class}")
     noise = checks.non_negative("noise", noise)
+    if noise > MAX_NOISE:
+        raise ValueError(f"noise must be a number in [0, {MAX_NOISE}], got {noise}")
     seed = checks.integer("seed", seed, 0)
-    if len(split) != 3 or any(f < 0 for f in split) or abs(sum(split) - 1) > 1e-9:
-        raise ValueError(f"split must be three fractions >= 0 (train, val, test) that sum to 1, got {split!r}")
+    split = _split(split)
     generator = torch.Generator().manual_seed(seed)
     X, y = spiral_points(classes, per_class, noise, generator)
     order = torch.randperm(len(y), generator=generator)
     X, y = X[order], y[order]
     n_train = round(split[0] * len(y))
     n_val = round(split[1] * len(y))
-    if n_train < 1:
-        raise ValueError(f"split[0] (train fraction) leaves no training points for {len(y)} points; raise it or per_class")
-    parts = [(X[a:b], y[a:b]) for a, b in ((0, n_train), (n_train, n_train + n_val), (n_train + n_val, len(y)))]
+    bounds = ((0, n_train), (n_train, n_train + n_val), (n_train + n_val, len(y)))
+    for name, (a, b) in zip(("train", "val", "test"), bounds):
+        if b <= a:
+            raise ValueError(f"split leaves the {name} set empty: {len(y)} points split {tuple(split)}; "
+                             f"give every part a larger fraction or raise per_class")
+    parts = [(X[a:b], y[a:b]) for a, b in bounds]
     return Spiral(*parts, classes=classes, noise=noise, seed=seed)
+
+
+def _split(split):
+    """Three finite fractions >= 0 (train, val, test) that sum to 1, as floats."""
+    message = f"split must be three fractions >= 0 (train, val, test) that sum to 1, got {split!r}"
+    if isinstance(split, (str, bytes)) or not hasattr(split, "__len__") or len(split) != 3:
+        raise ValueError(message)
+    fractions = []
+    for f in split:
+        if isinstance(f, bool) or not isinstance(f, Real) or not math.isfinite(f) or f < 0:
+            raise ValueError(message)
+        fractions.append(float(f))
+    if abs(sum(fractions) - 1) > 1e-9:
+        raise ValueError(message)
+    return fractions
 
 
 def bayes_accuracy(classes=4, noise=0.16, points=200_000, grid=2000, seed=1):

@@ -20,6 +20,8 @@ from . import checks
 
 BIAS_MODES = ("learned", "fixed", "zero")
 POSTER_SIZES = (2, 128, 32, 4)
+#: Upper bounds of a network's shape: units per layer, and layers (input and output included).
+MAX_UNITS, MAX_LAYERS = 4096, 16
 
 
 def relu_derivative(activity):
@@ -62,9 +64,11 @@ class Network(nn.Module):
 
     def __init__(self, sizes=POSTER_SIZES, seed=0, bias="learned"):
         super().__init__()
-        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
-            raise ValueError(f"sizes must be a sequence of at least 2 layer sizes (input ... output), got {sizes!r}")
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or not 2 <= len(sizes) <= MAX_LAYERS:
+            raise ValueError(f"sizes must be a sequence of 2..{MAX_LAYERS} layer sizes (input ... output), got {sizes!r}")
         self.sizes = tuple(checks.integer(f"sizes[{i}]", n, 1) for i, n in enumerate(sizes))
+        if max(self.sizes) > MAX_UNITS:
+            raise ValueError(f"sizes must be integers in 1..{MAX_UNITS}, got {self.sizes}")
         self.bias = checks.choice("bias", bias, BIAS_MODES)
         self.ensemble = isinstance(seed, Sequence) and not isinstance(seed, (str, bytes))
         self.seeds = checks.seeds("seed", seed)

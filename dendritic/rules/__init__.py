@@ -4,7 +4,6 @@
 ``tuned``: this project's own Optuna results, read from ``data/hyperparameters.json``.
 """
 
-import inspect
 import json
 from pathlib import Path
 
@@ -33,7 +32,7 @@ PACKAGED_HYPERPARAMETERS = Path(__file__).resolve().parent.parent / "hyperparame
 def tuned_hyperparameters(name, path=None):
     """The tuned hyperparameters of rule ``name``: from ``data/hyperparameters.json`` in a
     checkout, else from the copy installed with the package."""
-    path = path or (HYPERPARAMETERS_FILE if HYPERPARAMETERS_FILE.exists() else PACKAGED_HYPERPARAMETERS)
+    path = path or _table_path()
     if not Path(path).exists():
         raise ValueError(f"config 'tuned' needs {path}; run `python -m dendritic tune --rule {name}` first")
     table = _read_table(path)
@@ -47,17 +46,17 @@ def tuned_hyperparameters(name, path=None):
 
 def check_tuned_table(path=None):
     """Read the tuned table (if there is one) and check every entry; ValueError naming the file."""
-    path = path or (HYPERPARAMETERS_FILE if HYPERPARAMETERS_FILE.exists() else PACKAGED_HYPERPARAMETERS)
+    path = path or _table_path()
     if not Path(path).exists():
         return {}
     table = _read_table(path)
     for name in table:
         if name in ALL_RULES:
-            make = tuned_hyperparameters(name, path)
+            params = tuned_hyperparameters(name, path)
             try:
-                ALL_RULES[name](**make)
+                ALL_RULES[name](**params)
             except (TypeError, ValueError) as error:
-                raise ValueError(f"{path}: the entry of rule {name!r} is not valid: {error}") from None
+                raise ValueError(f"{path}: the tuned entry of rule {name!r} is not valid: {error}") from None
     return table
 
 
@@ -78,6 +77,7 @@ def rule(name, config="poster", **hyperparameters):
     """Make a learning rule by name.
 
     >>> rule("interneuron", lr=0.08, lr_rec=(0.53, 0.14), lr_bias=0.019)
+    rule('interneuron', lr=0.08, lr_rec=(0.53, 0.14), lr_bias=0.019)
 
     Args:
         name: one of ``RULES`` ("backprop", "temporal_contrast", "interneuron") or of ``BEYOND``
@@ -88,13 +88,23 @@ def rule(name, config="poster", **hyperparameters):
     checks.choice("rule name", name, tuple(ALL_RULES))
     checks.choice("config", config, CONFIGS)
     cls = ALL_RULES[name]
-    params = tuned_hyperparameters(name) if config == "tuned" else {}
-    params.update(hyperparameters)
-    valid = [p for p in inspect.signature(cls).parameters]
-    unknown = sorted(set(params) - set(valid))
+    valid = cls.parameter_names()
+    unknown = sorted(set(hyperparameters) - set(valid))
     if unknown:
         raise ValueError(f"rule {name!r} has no hyperparameter {', '.join(unknown)}; valid: {', '.join(valid)}")
-    return cls(**params)
+    params = {}
+    if config == "tuned":
+        path = _table_path()
+        params = tuned_hyperparameters(name, path)
+        try:
+            cls(**params)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{path}: the tuned entry of rule {name!r} is not valid: {error}") from None
+    return cls(**{**params, **hyperparameters})
+
+
+def _table_path():
+    return HYPERPARAMETERS_FILE if HYPERPARAMETERS_FILE.exists() else PACKAGED_HYPERPARAMETERS
 
 
 __all__ = ["RULES", "BEYOND", "ALL_RULES", "CONFIGS", "Rule", "rule", "tuned_hyperparameters", "Backprop", "TemporalContrast", "Interneuron"]

@@ -306,3 +306,49 @@ def test_population_sizes_must_fit_the_network():
         dendritic.rule("nonlinear_interneuron", interneurons=(4, 4, 4)).state(net)
     with pytest.raises(ValueError, match=r"somatic must be .* one per layer \(3\)"):
         dendritic.rule("dale", somatic=(4, 4)).state(net)
+
+
+# --- stable interneurons -----------------------------------------------------------------------
+@pytest.mark.parametrize("name, kwargs", [("interneuron", dict(lr_rec=(0.05, 0.05))),
+                                          ("interneuron", dict(lr_rec=(0.3, 0.1))),
+                                          ("stable_interneuron", dict(lr_rec=(0.5, 0.5))),
+                                          ("stable_interneuron", dict(lr_rec=(1.5, 1.5))),
+                                          ("interneuron", dict(lr_rec=(0.9, 0.9)))])
+def test_the_residual_shrinks_or_grows_by_the_predicted_factor_on_a_fixed_input(name, kwargs, data):
+    """Forward weights held still, one input presented again and again: every step multiplies the
+    dendrite's forward-phase state D = I_TD - I_Int by 1 - lr_rec p.a (normalised: 1 - lr_rec p.a /
+    (eps + p.a)), p = clamp(a, 0, 1). Beyond |factor| = 1 it grows, flipping sign each step."""
+    net = dendritic.Network(seed=0)
+    dendritic.train(net, dendritic.rule("backprop"), data)
+    x, target = data.val[0][3], int(data.val[1][3])
+    rule = dendritic.rule(name, lr=1e-12, lr_bias=1e-12, clamp=False, **kwargs)  # the factor holds before the clamps
+    states = []
+    for _ in range(5):
+        layer = rule.compartments_of(net, x, target)[0]  # hidden layer 1
+        states.append((layer["top_down_forward"] - layer["interneuron"]).double())
+        rule.step(net, x, target)
+    a = layer["activity"].double()
+    energy = float((a.clamp(0, 1) * a).sum())
+    factor = 1 - rule.lr_rec[0] * energy / ((1e-3 + energy) if rule.normalize else 1)
+    for before, after in zip(states, states[1:]):
+        torch.testing.assert_close(after, factor * before, rtol=2e-3, atol=1e-6)
+    if abs(factor) > 1:
+        assert states[-1].norm() > 2 * states[0].norm()
+
+
+def test_the_normalised_step_is_stable_below_2_whatever_the_activity_scale(data):
+    """Scale the input up tenfold (|a|^2 x 100): the poster's step at lr_rec 0.05 turns unstable, the
+    normalised one at lr_rec 1 is unchanged."""
+    net = dendritic.Network(seed=1)
+    x, target = 10 * data.val[0][0], int(data.val[1][0])
+    for name, rec, stable in (("interneuron", 0.05, False), ("stable_interneuron", 1.0, True)):
+        probe = dendritic.Network(seed=1)
+        rule = dendritic.rule(name, lr=1e-12, lr_bias=1e-12, lr_rec=rec, clamp=False)
+        norms = []
+        for _ in range(4):
+            layer = rule.compartments_of(probe, x, target)[0]
+            norms.append(float((layer["top_down_forward"] - layer["interneuron"]).norm()))
+            rule.step(probe, x, target)
+        assert (norms[-1] < 0.1 * norms[0]) == stable, (name, norms)
+    with pytest.raises(ValueError, match=r"lr_rec must be in \[0, 2\)"):
+        dendritic.rule("stable_interneuron", lr_rec=2.0)

@@ -11,7 +11,7 @@ from .. import checks
 from ..paths import DATA
 from .backprop import Backprop
 from .base import Rule
-from .interneuron import Interneuron
+from .interneuron import Interneuron, StableInterneuron
 from .temporal_contrast import FeedbackAlignment, KolenPollack, TemporalContrast
 from .nonlinear_interneuron import NonlinearInterneuron
 from .dale import Dale
@@ -19,7 +19,7 @@ from .dale import Dale
 #: The poster's three rules (what the poster figures compare).
 RULES = {cls.name: cls for cls in (Backprop, TemporalContrast, Interneuron)}
 #: Beyond the poster (notebook 06): no weight transport, Dale's law, nonlinear interneurons.
-BEYOND = {cls.name: cls for cls in (FeedbackAlignment, KolenPollack, NonlinearInterneuron, Dale)}
+BEYOND = {cls.name: cls for cls in (FeedbackAlignment, KolenPollack, StableInterneuron, NonlinearInterneuron, Dale)}
 #: Every rule ``rule()`` can make.
 ALL_RULES = {**RULES, **BEYOND}
 CONFIGS = ("poster", "tuned")

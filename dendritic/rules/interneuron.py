@@ -13,6 +13,21 @@ I_Int = -R_l a_l^F is driven by the layer's own forward activity, and R_l learns
 The clamps are the original code's (without them the rule ran to NaN); ``clamp=False``
 drops them all. Rule 3 = rule 2 + f'(z) D^F: how well the interneurons cancel (|D^F|) is
 exactly how far this rule's update is from temporal contrast's.
+
+When the interneurons are stable. Write p = clamp(a_l^F, 0, 1) for what the anti-Hebbian
+update sees and D = I_TD + R_l a_l^F for the dendrite before the clamp. One update
+R' = R - lr_rec D (x) p changes the dendrite's state on the same input to
+
+    D' = I_TD + R' a_l^F = D - lr_rec D (p . a_l^F) = (1 - lr_rec p . a_l^F) D
+
+(p . a = |a|^2 while every activity is at most 1). The residual shrinks only while
+|1 - lr_rec p . a| < 1, i.e. 0 < lr_rec p . a < 2; beyond 2 each step overshoots and the
+residual grows, flipping sign, until the clamp at +-1 holds it. At the poster's rates
+hidden layer 1 has p . a ~ 13, so lr_rec p . a ~ 7: its dendrites sit at the clamp.
+``normalize=True`` (the normalised LMS step, as in adaptive filters) divides by the input's
+own energy,  dR_l = -lr_rec D_l^F (x) p / (eps + p . a_l^F),  so the factor is
+1 - lr_rec (p . a) / (eps + p . a) ~ 1 - lr_rec: stable for 0 < lr_rec < 2 whatever the
+activity scale (``stable_interneuron`` is this rule with ``normalize=True``).
 """
 
 from collections.abc import Sequence
@@ -20,13 +35,15 @@ from collections.abc import Sequence
 from .. import checks
 from ..circuit import (Group, activity, activity_backward, dendrite_backward, dendrite_forward, interneuron, layers,
                        nudge, presynaptic, soma, synapses, top_down_backward, top_down_forward)
-from ..jit import phases_kernel, plasticity_kernel
+from ..jit import helper, phases_kernel, plasticity_kernel
 from ..linalg import add_outer, clip, f32, matvec, relu
 from .base import (Rule, backward_activity, clamp_nudge, forward, learn_forward_weights, output_nudge,
                    relu_derivative, set_presynaptic)
 from .top_down import TRANSPOSE, check_top_down, learn_top_down, top_down_group, top_down_input
 
 INTERNEURONS, TOP_DOWN = 0, 1  # the rule's synapse groups: R_l, and B_l unless B_l = W_{l+1}^T
+#: eps of the normalised step (small next to p . a, which is about 1-20 here).
+ENERGY_FLOOR = 1e-3
 
 
 @phases_kernel
@@ -56,16 +73,28 @@ def phases(net, m, x, target, h):
             a_B[i] = relu(z[i] + N[i])
 
 
+@helper
+def energy(p, a):
+    """p . a, the input energy the normalised step divides by (float64, in order)."""
+    total = 0.0
+    for i in range(len(p)):
+        total += float(p[i]) * float(a[i])
+    return total
+
+
 @plasticity_kernel
 def plasticity(net, m, h, scale):
     lr, lr_bias, B, decay, learned = h[0] * scale, h[3] * scale, int(h[4]), h[5] * scale, h[6] != 0
+    normalize, eps = h[7] != 0, h[8]
     learn_forward_weights(net, m, lr, lr_bias, decay)                  # dW_l = lr N_l (x) clamp(a_{l-1}), db_l = lr_bias N_l
     if learned:
         learn_top_down(net, m, B, lr, decay)
     for l in range(1, layers(net)):                                    # anti-Hebbian: drives D^F to 0
-        lr_rec = h[7 + l - 1] * scale
-        add_outer(synapses(net, m, INTERNEURONS, l), f32(-lr_rec), dendrite_forward(net, m, l),
-                  presynaptic(net, m, l))                               # dR_l = -lr_rec D_l^F (x) clamp(a_l)
+        lr_rec, p = h[9 + l - 1] * scale, presynaptic(net, m, l)
+        if normalize:                                                  # normalised LMS: / (eps + p . a)
+            lr_rec = lr_rec / (eps + energy(p, activity(net, m, l)))
+        add_outer(synapses(net, m, INTERNEURONS, l), f32(-lr_rec), dendrite_forward(net, m, l), p)
+        # dR_l = -lr_rec D_l^F (x) clamp(a_l)
 
 
 def rates(name, value):
@@ -97,6 +126,7 @@ class Interneuron(Rule):
         clamp: keep the original code's clamps.
         output_gate, lr_decay: options that are not the poster's, see ``Rule``.
         top_down, decay: where B_l comes from, see ``dendritic.rules.top_down``.
+        normalize: the normalised anti-Hebbian step (not the poster's; see the module docstring).
     """
 
     name = "interneuron"
@@ -105,12 +135,13 @@ class Interneuron(Rule):
                     "dendrite_forward", "dendrite_backward", "nudge", "activity_backward")
 
     def __init__(self, lr=0.0774, lr_rec=(0.533, 0.136), lr_bias=0.0187, clamp=True,
-                 output_gate=True, lr_decay="constant", top_down="transpose", decay=None):
+                 output_gate=True, lr_decay="constant", top_down="transpose", decay=None, normalize=False):
         super().__init__(lr, output_gate, lr_decay)
         self.top_down, self.decay = check_top_down(top_down, decay)
         self.lr_rec = rates("lr_rec", lr_rec)
         self._lr_bias = checks.positive("lr_bias", lr_bias)
         self.clamp = checks.boolean("clamp", clamp)
+        self.normalize = checks.boolean("normalize", normalize)
 
     @property
     def lr_bias(self):
@@ -126,4 +157,17 @@ class Interneuron(Rule):
     def kernel_numbers(self, sizes):
         B = TRANSPOSE if self.top_down == "transpose" else TOP_DOWN
         return [self.lr, self.output_gate, self.clamp, self.lr_bias, B, self.decay, self.top_down == "learned",
-                *per_hidden_layer("lr_rec", self.lr_rec, sizes)]
+                self.normalize, ENERGY_FLOOR, *per_hidden_layer("lr_rec", self.lr_rec, sizes)]
+
+
+class StableInterneuron(Interneuron):
+    """Rule 3 with the normalised anti-Hebbian step, stable for 0 < lr_rec < 2 at any activity scale:
+    ``rule("stable_interneuron") == rule("interneuron", normalize=True)`` (see the module docstring)."""
+
+    name = "stable_interneuron"
+
+    def __init__(self, lr=0.0774, lr_rec=(0.5, 0.5), lr_bias=0.0187, clamp=True, output_gate=True,
+                 lr_decay="constant", top_down="transpose", decay=None):
+        super().__init__(lr, lr_rec, lr_bias, clamp, output_gate, lr_decay, top_down, decay, normalize=True)
+        if any(rate >= 2 for rate in self.lr_rec):
+            raise ValueError(f"lr_rec must be in [0, 2) for the normalised step (stable below 2), got {self.lr_rec}")

@@ -190,6 +190,8 @@ class NonlinearInterneuron(Interneuron):
         return groups + [cells] + top_down
 
     def kernel_numbers(self, sizes):
-        numbers = super().kernel_numbers(sizes)
-        numbers[4] = TRANSPOSE if self.top_down == "transpose" else TOP_DOWN
-        return numbers[:7] + [self.lr_int] + numbers[7:]
+        from .interneuron import per_hidden_layer
+
+        B = TRANSPOSE if self.top_down == "transpose" else TOP_DOWN
+        return [self.lr, self.output_gate, self.clamp, self.lr_bias, B, self.decay, self.top_down == "learned",
+                self.lr_int, *per_hidden_layer("lr_rec", self.lr_rec, sizes)]

@@ -1,4 +1,4 @@
-"""The 4-class 2-D spiral of the poster, split 70 / 15 / 15 (science.md, "The task")."""
+"""The 4-class 2-D spiral of the poster, split 70 / 15 / 15 (docs/science.md, "The task")."""
 
 from dataclasses import dataclass
 import math

@@ -1,4 +1,4 @@
-"""The soma/dendrite network: 2 -> 128 -> 32 -> 4, ReLU everywhere (science.md, "The network").
+"""The soma/dendrite network: 2 -> 128 -> 32 -> 4, ReLU everywhere (docs/science.md, "The network").
 
 Weights are named as in the equations: ``W1, b1`` feed layer 1 from the input,
 ``WL, bL`` feed the output. Each hidden layer l also has a dendrite-targeting

@@ -2,7 +2,7 @@
 
     python -m dendritic tune --rule interneuron --trials 50 [--storage URL] [--workers K]
 
-Objective (science.md): the mean validation accuracy of 5 seeds, trained together
+Objective (docs/science.md): the mean validation accuracy of 5 seeds, trained together
 in one vectorised run under the poster protocol (same spiral, 2-128-32-4, one
 epoch, batch 1). Search space: lr log-uniform in [1e-5, 0.5]; for the interneuron
 rule also lr_rec per hidden layer and lr_bias, log-uniform in [1e-5, 1].
@@ -70,7 +70,7 @@ INTERNEURON_RULES = ("interneuron", "nonlinear_interneuron", "dale")
 
 
 def suggest(trial, name, hidden_layers=2):
-    """Draw a rule's hyperparameters from the search space of science.md.
+    """Draw a rule's hyperparameters from the search space of docs/science.md.
 
     Returns the rule's keyword arguments, e.g. {"lr": 0.1} or, for the
     interneuron rule, {"lr": .., "lr_rec": [.., ..], "lr_bias": ..}.

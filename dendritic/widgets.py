@@ -56,7 +56,7 @@ def _finite(name, value):
 
 
 def single_neuron(bottom_up, top_down, teaching=0.0, interneuron=0.0):
-    """The compartments of one hidden unit (science.md, without the clamps).
+    """The compartments of one hidden unit (docs/science.md, without the clamps).
 
     Args:
         bottom_up: the soma's input z = W a_{l-1} + b.

@@ -84,7 +84,7 @@ def test_temporal_contrast_matches_backprop_except_at_relu_kinks(capsys):
 
 
 def test_interneuron_rule_is_temporal_contrast_plus_the_dendritic_residual():
-    """Without clamps: N_l(interneuron) = f'(z_l) (D_l^B - D_l^F) + f'(z_l) D_l^F (science.md).
+    """Without clamps: N_l(interneuron) = f'(z_l) (D_l^B - D_l^F) + f'(z_l) D_l^F (docs/science.md).
 
     In the top hidden layer both rules see the same backward-phase activity above,
     so there the temporal-contrast part is rule 2's own nudge."""

@@ -1,6 +1,6 @@
 """The learning rules, registered by plain name, and the two configurations.
 
-``poster``: the original code's learning rates and clamps (science.md table).
+``poster``: the original code's learning rates and clamps (docs/science.md).
 ``tuned``: this project's own Optuna results, read from ``data/hyperparameters.json``.
 """
 

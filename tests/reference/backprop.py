@@ -1,4 +1,4 @@
-"""Rule 1, the benchmark: backpropagation of the MSE error (science.md)."""
+"""Rule 1, the benchmark: backpropagation of the MSE error (docs/science.md)."""
 
 import torch
 

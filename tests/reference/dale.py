@@ -1,4 +1,4 @@
-"""Dale's law: excitatory projections and explicit inhibitory interneurons (science.md, future direction 2).
+"""Dale's law: excitatory projections and explicit inhibitory interneurons (docs/science.md, future direction 2).
 
 A real neuron is excitatory or inhibitory: all its synapses have one sign. Here the
 pyramidal neurons (the units of the network) are excitatory, and every pathway that

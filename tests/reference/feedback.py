@@ -1,4 +1,4 @@
-"""Where the dendrite's top-down input comes from: the weights B_l (science.md, future direction 1).
+"""Where the dendrite's top-down input comes from: the weights B_l (docs/science.md, future direction 1).
 
 On the poster the dendrite of layer l hears the layer above through B_l = W_{l+1}^T,
 the transpose of the forward weights. A real synapse cannot read the strength of

@@ -1,4 +1,4 @@
-"""Rule 3: dendrite-targeting interneurons cancel self-generated top-down input (science.md).
+"""Rule 3: dendrite-targeting interneurons cancel self-generated top-down input (docs/science.md).
 
 The dendritic state itself is the error: D_l = I_TD - I_Int, where the interneuron
 input I_Int = -R_l a_l^F is driven by the layer's own forward activity and R_l

@@ -2,7 +2,7 @@
 
 A linear matrix R_l cannot cancel the top-down input B_l a_{l+1} = B_l f(W_{l+1} a_l + b_{l+1}):
 the layer above is a *nonlinear* function of a_l, so rule 3 keeps a residual |D^F|
-(science.md). Here each hidden layer has a population of interneurons, each paired
+(docs/science.md). Here each hidden layer has a population of interneurons, each paired
 with one unit of the layer above and taught by it. An interneuron that has learned to
 fire like its partner (V_l -> W_{l+1}, c_l -> b_{l+1}) can, through weights U_l -> B_l,
 cancel the top-down input exactly.

@@ -1,4 +1,4 @@
-"""Rule 2: dendritic temporal contrast, after Xie & Seung 2003 (science.md).
+"""Rule 2: dendritic temporal contrast, after Xie & Seung 2003 (docs/science.md).
 
 The dendrite compares its top-down input before (F) and after (B) the teaching
 nudge arrives; the difference is the neuron's local error.

@@ -20,7 +20,13 @@ def non_negative(name, value):
 
 
 def integer(name, value, minimum):
-    """An integer >= minimum (sizes, counts, epochs)."""
+    """An integer >= minimum (sizes, counts, epochs).
+
+    >>> integer("epochs", 0, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: epochs must be an integer >= 1, got 0
+    """
     if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)

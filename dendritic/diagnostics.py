@@ -131,7 +131,13 @@ def cancellation_from(circuit):
 
 
 def alignment(B, W_above):
-    """Angle in degrees between B_l [S, n_l, n_{l+1}] and W_{l+1}^T (W_{l+1} [S, n_{l+1}, n_l]) per member, [S]."""
+    """Angle in degrees between B_l [S, n_l, n_{l+1}] and W_{l+1}^T (W_{l+1} [S, n_{l+1}, n_l]) per member, [S].
+
+    >>> import torch
+    >>> W = torch.tensor([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])      # W_{l+1}: 3 units above, 2 below
+    >>> alignment(W.T, W).round(3).tolist(), alignment(-W.T, W).round(3).tolist()
+    ([0.0], [180.0])
+    """
     B = np.ascontiguousarray(np.asarray(B, dtype=np.float32))
     W_above = np.ascontiguousarray(np.asarray(W_above, dtype=np.float32))
     if B.ndim == 2:
@@ -184,6 +190,12 @@ def update_angles(rule, net, x, target):
     """Angle (degrees) between ``rule``'s update and backprop's for one sample on ``net``'s weights.
 
     Returns a dict: "layer1" .. "layerL" and "all", each [S] (NaN where an update is zero).
+
+    >>> import dendritic, torch
+    >>> net = dendritic.Network(seed=0)
+    >>> angles = update_angles(dendritic.rule("temporal_contrast"), net, torch.tensor([0.5, -0.3]), 1)
+    >>> sorted(angles), bool(angles["all"][0] < 1)   # temporal contrast: within a degree of backprop
+    (['all', 'layer1', 'layer2', 'layer3'], True)
     """
     circuit = rule.run_phases(net, x, target)
     inputs, classes = rule._sample(net, x, target)

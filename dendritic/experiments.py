@@ -94,6 +94,10 @@ def run(pairs, seeds=10, per_class=2000, data_seed=0, epochs=1, record_every=Non
         workers: processes (pairs run in parallel).
     Returns:
         {(config, rule): Run}, in the order of ``pairs``.
+
+    >>> runs = run([("poster", "backprop"), ("tuned", "kolen_pollack")], seeds=2, per_class=100)
+    >>> [(key, len(r.result.val_acc)) for key, r in runs.items()]
+    [(('poster', 'backprop'), 2), (('tuned', 'kolen_pollack'), 2)]
     """
     pairs = [tuple(pair) for pair in pairs]
     if not pairs:

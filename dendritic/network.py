@@ -60,6 +60,13 @@ class Network(nn.Module):
     Initialisation is PyTorch's ``nn.Linear`` default, U(-1/sqrt(fan_in), 1/sqrt(fan_in))
     for weights and biases, drawn from a generator seeded with ``seed``; the
     interneuron matrices follow, like ``nn.Linear(n_l, n_l, bias=False)``.
+
+    >>> net = Network((2, 128, 32, 4), seed=0)
+    >>> net.W2.shape, net.layers, net.members
+    (torch.Size([32, 128]), 3, 1)
+    >>> ensemble = Network(seed=[0, 1, 2])
+    >>> ensemble.W2.shape, bool((ensemble.W2[0] == net.W2).all())
+    (torch.Size([3, 32, 128]), True)
     """
 
     def __init__(self, sizes=POSTER_SIZES, seed=0, bias="learned"):

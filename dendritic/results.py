@@ -32,7 +32,14 @@ def _format(value):
 
 
 def write_csv(rows, path, fields=None):
-    """Write dicts as CSV, atomically (the old file or the complete new one, never half)."""
+    """Write dicts as CSV, atomically (the old file or the complete new one, never half).
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "rows.csv"
+    >>> _ = write_csv([dict(rule="backprop", seed=0, val_acc=0.97, diverged=False)], path)
+    >>> read_csv(path)
+    [{'rule': 'backprop', 'seed': 0, 'val_acc': 0.97, 'diverged': False}]
+    """
     rows = list(rows)
     fields = list(fields or rows[0])
     buffer = io.StringIO(newline="")

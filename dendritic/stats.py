@@ -13,7 +13,11 @@ import numpy as np
 
 
 def holm(pvalues):
-    """Holm-Bonferroni adjusted p-values (NaN entries are left NaN and not counted)."""
+    """Holm-Bonferroni adjusted p-values (NaN entries are left NaN and not counted).
+
+    >>> holm([0.01, 0.04, 0.03, float("nan")]).tolist()
+    [0.03, 0.06, 0.06, nan]
+    """
     p = np.asarray(pvalues, dtype=float)
     out = np.full_like(p, np.nan)
     valid = np.flatnonzero(~np.isnan(p))

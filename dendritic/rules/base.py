@@ -155,7 +155,8 @@ class Rule:
         return 1 - step / steps if self.lr_decay == "linear" else 1.0
 
     def __repr__(self):
-        defaults = {p.name: p.default for p in inspect.signature(type(self)).parameters.values()}
+        """The call that makes this rule: its name and the hyperparameters that differ from the defaults."""
+        defaults = type(self)().hyperparameters()
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items() if v != defaults.get(k) or k == "lr")
         return f"rule({self.name!r}, {args})"
 

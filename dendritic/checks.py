@@ -37,3 +37,14 @@ def boolean(name, value):
     if not isinstance(value, bool):
         raise ValueError(f"{name} must be True or False, got {value!r}")
     return value
+
+
+def member(name, value, members):
+    """An index into ``members`` items (an ensemble's members, a list of frames): an integer in 0..members-1.
+
+    >>> member("member", 2, 3)
+    2
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral) or not 0 <= value < members:
+        raise ValueError(f"{name} must be an integer in 0..{members - 1}, got {value!r}")
+    return int(value)

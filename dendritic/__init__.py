@@ -8,8 +8,9 @@ A small, readable PyTorch package behind the teaching notebooks:
     result = dendritic.train(net, rule, data)           # online, one epoch
     result.val_acc, result.test_acc
 
-Plotting, widgets and tuning live in submodules (``dendritic.figures``,
-``dendritic.widgets``, ``dendritic.tuning``) and are imported only when used.
+Plotting, widgets, animations and tuning live in submodules (``dendritic.plots``,
+``dendritic.figures``, ``dendritic.widgets``, ``dendritic.animation``, ``dendritic.tuning``)
+and are imported only when used.
 """
 
 from .data import BAYES_ACCURACY, Spiral, spiral_data

@@ -53,3 +53,14 @@ def seeds(name, value):
             raise ValueError(f"{name} must be an integer >= 0 or a non-empty sequence of them, got an empty sequence")
         return tuple(integer(name, s, 0) for s in value)
     return (integer(name, value, 0),)
+
+
+def member(name, value, members):
+    """An index into ``members`` items (an ensemble's members, a list of frames): an integer in 0..members-1.
+
+    >>> member("member", 2, 3)
+    2
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral) or not 0 <= value < members:
+        raise ValueError(f"{name} must be an integer in 0..{members - 1}, got {value!r}")
+    return int(value)

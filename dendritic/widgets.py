@@ -1,19 +1,18 @@
-"""Didactic plots and interactive widgets for notebooks 01 and 02 (core ipywidgets + matplotlib).
+"""The classroom's interactive pieces for notebooks 01 and 02 (core ipywidgets + matplotlib).
 
-Poster figures live in ``dendritic.figures``; this module has the classroom extras:
-
-- ``single_neuron`` / ``plot_single_neuron``: one hidden unit's compartments
-  (soma, top-down input, interneuron input, dendritic state, nudge) as bars.
-- ``layer_states`` / ``plot_unit_nudges``: the per-unit nudges of a real network
-  for one sample, under several rules, side by side.
+- ``single_neuron``: one hidden unit's compartments (soma, top-down input, interneuron input,
+  dendritic state, nudge) for given inputs; ``plot_single_neuron`` draws them as bars.
+- ``layer_states``: the compartments of a real network for one sample, under several rules
+  (``plot_unit_nudges`` draws their nudges side by side).
 - ``unit_maps`` / ``plot_unit_maps``: what single units compute over the input plane.
 - ``Playground``: a small TensorFlow-Playground for the spiral: learning rate,
   hidden sizes, epochs, seed and noise sliders; Train / Reset buttons; the live
   decision map with test points, the learning curve with the Bayes ceiling, and
   an accuracy readout.
 
-Values are computed first and drawn second, so a test can check them.
-matplotlib and ipywidgets are imported only inside the functions that use them.
+Values are computed here and drawn by ``dendritic.plots`` (whose ``plot_single_neuron``,
+``plot_unit_nudges``, ``unit_maps`` and ``plot_unit_maps`` are re-exported here), so a test can
+check them. matplotlib and ipywidgets are imported only inside the functions that use them.
 """
 
 import copy
@@ -29,25 +28,14 @@ import torch
 from . import checks
 from .data import BAYES_ACCURACY, spiral_data
 from .network import Network, relu_derivative
+from .plots import plane_limit, plot_single_neuron, plot_unit_maps, plot_unit_nudges, unit_maps
 from .rules import RULES, rule as make_rule
 from .training import TrainResult, evaluate, train
 
+__all__ = ["Playground", "layer_states", "plot_single_neuron", "plot_unit_maps", "plot_unit_nudges", "single_neuron",
+           "unit_maps"]
+
 # --- one neuron ---------------------------------------------------------------
-
-#: (key, label, compartment) of the bars of ``plot_single_neuron``, bottom-up first;
-#: the compartment picks the colour of ``dendritic.figures``' neuron schematic.
-NEURON_BARS = (
-    ("soma", "soma $z$\n(bottom-up)", "soma"),
-    ("activity", "activity\n$a = f(z)$", "soma"),
-    ("top_down_forward", "top-down\n$I_{TD}^F$ (before)", "dendrite"),
-    ("top_down_backward", "top-down\n$I_{TD}^B$ (after)", "dendrite"),
-    ("interneuron", "interneuron\n$I_{Int}$", "interneuron"),
-    ("dendrite_forward", "dendrite\n$D^F$", "dendrite"),
-    ("dendrite_backward", "dendrite\n$D^B$", "dendrite"),
-    ("nudge_contrast", "nudge, rule 2\n$f'(z)(D^B - D^F)$", "temporal_contrast"),
-    ("nudge_interneuron", "nudge, rule 3\n$f'(z)\\,D^B$", "interneuron_rule"),
-)
-
 
 def _finite(name, value):
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
@@ -90,33 +78,6 @@ def single_neuron(bottom_up, top_down, teaching=0.0, interneuron=0.0):
     }
 
 
-def plot_single_neuron(ax, state, limit=2.0):
-    """Bars of a ``single_neuron`` state on ``ax``, one per compartment value; returns the bars."""
-    from . import figures
-
-    colours = {"soma": figures.SOMA_COLOR, "dendrite": figures.DENDRITE_COLOR,
-               "interneuron": figures.INTERNEURON_COLOR,
-               "temporal_contrast": figures.RULE_COLORS["temporal_contrast"],
-               "interneuron_rule": figures.RULE_COLORS["interneuron"]}
-    keys, labels, parts = zip(*NEURON_BARS)
-    values = [state[k] for k in keys]
-    ax.axhline(0, color="0.3", lw=0.8)
-    bars = ax.bar(range(len(keys)), values, color=[colours[p] for p in parts], edgecolor="0.2", lw=0.6)
-    for bar, v in zip(bars, values):
-        ax.annotate(f"{v:+.2f}", (bar.get_x() + bar.get_width() / 2, v), ha="center",
-                    va="bottom" if v >= 0 else "top", fontsize=8)
-    for x in (1.5, 6.5):  # soma | dendrite | nudge
-        ax.axvline(x, color="0.8", lw=0.8)
-    ax.set_xticks(range(len(keys)), labels, fontsize=8)
-    ax.set_ylim(-limit, limit)
-    ax.set_ylabel("value")
-    if state["gate"] == 0:
-        ax.set_title("soma silent (z <= 0): f'(z) = 0, no nudge, no plasticity", color="tab:red", fontsize=10)
-    else:
-        ax.set_title("soma active (z > 0): f'(z) = 1, the dendritic error passes as the nudge", fontsize=10)
-    return bars
-
-
 # --- one layer of a real network -------------------------------------------------
 
 def layer_states(net, x, target, rules=("backprop", "temporal_contrast", "interneuron")):
@@ -136,72 +97,6 @@ def layer_states(net, x, target, rules=("backprop", "temporal_contrast", "intern
     return out
 
 
-def plot_unit_nudges(ax, series, title=None, units=None):
-    """Grouped bars, one group per unit: ``series`` maps a label to a 1-D array [n].
-
-    ``units`` (optional) selects which unit indices to show.
-    """
-    arrays = {label: np.asarray(v.detach() if hasattr(v, "detach") else v, dtype=float).ravel()
-              for label, v in series.items()}
-    n = len(next(iter(arrays.values())))
-    if any(len(v) != n for v in arrays.values()):
-        raise ValueError("series must all have the same number of units")
-    from . import figures
-
-    index = np.arange(n) if units is None else np.asarray(units)
-    width = 0.8 / len(arrays)
-    for i, (label, v) in enumerate(arrays.items()):
-        ax.bar(np.arange(len(index)) + (i - (len(arrays) - 1) / 2) * width, v[index], width,
-               label=figures.rule_label(label), color=figures.RULE_COLORS.get(label, f"C{i}"))
-    ax.axhline(0, color="0.3", lw=0.8)
-    ax.set_xticks(np.arange(len(index)), [str(u) for u in index], fontsize=7)
-    ax.set_xlabel("unit")
-    ax.set_ylabel("nudge")
-    ax.legend(fontsize=8)
-    if title:
-        ax.set_title(title, fontsize=10)
-
-
-# --- what single units compute ---------------------------------------------------
-
-def unit_maps(net, layer, limit=1.3, resolution=40, member=0):
-    """Activity of every unit of ``layer`` (1..L) over the input plane [-limit, limit]^2.
-
-    Returns a numpy array [n_layer, resolution, resolution] (row = x2, column = x1),
-    like the per-unit thumbnails of TensorFlow Playground.
-    """
-    if not isinstance(net, Network):
-        raise ValueError(f"net must be a dendritic.Network, got {type(net).__name__}")
-    layer = checks.integer("layer", layer, 1)
-    if layer > net.layers:
-        raise ValueError(f"layer must be an integer in 1..{net.layers}, got {layer}")
-    resolution = checks.integer("resolution", resolution, 2)
-    member = checks.integer("member", member, 0)
-    if member >= net.members:
-        raise ValueError(f"member must be an integer in 0..{net.members - 1}, got {member}")
-    grid = torch.linspace(-limit, limit, resolution)
-    x2, x1 = torch.meshgrid(grid, grid, indexing="ij")
-    _, activities = net.somas_and_activities(torch.stack([x1.ravel(), x2.ravel()], 1))
-    a = activities[layer - 1][member] if net.ensemble else activities[layer - 1]
-    return a.T.reshape(-1, resolution, resolution).numpy()
-
-
-def plot_unit_maps(axes, maps, limit=1.3, units=None):
-    """Thumbnails of ``unit_maps``, one Axes per unit; by default the units whose activity
-    varies most over the plane (silent units vary not at all). Returns the unit indices."""
-    axes = list(np.ravel(axes))
-    if units is None:
-        units = np.argsort(-maps.reshape(len(maps), -1).std(1), kind="stable")[:len(axes)]
-    for ax, u in zip(axes, units):
-        ax.imshow(maps[u], origin="lower", extent=(-limit, limit, -limit, limit), cmap="magma", vmin=0,
-                  interpolation="nearest")
-        ax.set(xticks=[], yticks=[])
-        ax.set_title(f"unit {u}", fontsize=7)
-    for ax in axes[len(units):]:
-        ax.axis("off")
-    return np.asarray(units)
-
-
 # --- the playground -------------------------------------------------------------
 
 #: Slider ranges of the playground: (min, max).
@@ -212,6 +107,8 @@ SEED_RANGE = (0, 99)
 NOISE_RANGE = (0.0, 0.5)
 POSTER_NOISE = 0.16  # the noise the Bayes ceiling BAYES_ACCURACY is for
 THUMBNAILS = 8
+#: Width of every control and of the descriptions in front of the sliders (pixels).
+CONTROL_WIDTH, DESCRIPTION_WIDTH = 340, 125
 
 
 def _in_range(name, value, low, high, integer=False):
@@ -264,7 +161,9 @@ class Playground:
         if not isinstance(thumbnails, bool):
             raise ValueError(f"thumbnails must be True or False, got {thumbnails!r}")
 
-        look = dict(style={"description_width": "110px"}, layout=w.Layout(width="340px"))
+        # Fixed-width controls that never shrink, and a box that wraps the plot below them when the
+        # notebook is narrow (1366 px with the file browser open): no slider readout is ever cut off.
+        look = dict(style={"description_width": f"{DESCRIPTION_WIDTH}px"}, layout=w.Layout(width=f"{CONTROL_WIDTH}px"))
         slider = dict(continuous_update=False, **look)  # act on release, never on every pixel of a drag
         self.rule = w.Dropdown(options=tuple(RULES), value=rule, description="rule", **look)
         self.lr = w.FloatLogSlider(value=lr, base=10, min=math.log10(LR_RANGE[0]), max=math.log10(LR_RANGE[1]),
@@ -281,8 +180,8 @@ class Playground:
         self.thumbnails = w.Checkbox(value=thumbnails, description="unit thumbnails", indent=False)
         self.train_button = w.Button(description="Train", button_style="success", icon="play")
         self.reset_button = w.Button(description="Reset", icon="refresh")
-        self.readout = w.HTML(layout=w.Layout(width="340px"))
-        self.output = w.Output()
+        self.readout = w.HTML(layout=w.Layout(width=f"{CONTROL_WIDTH}px"))
+        self.output = w.Output(layout=w.Layout(flex="1 1 480px", min_width="320px"))
 
         self.train_button.on_click(lambda _: self._run(self.train))
         self.reset_button.on_click(lambda _: self._run(self.reset))
@@ -292,8 +191,9 @@ class Playground:
         self.thumbnails.observe(lambda _: self.draw(), names="value")
 
         controls = w.VBox([self.rule, self.lr, self.hidden1, self.hidden2, self.epochs, self.seed, self.noise,
-                           self.thumbnails, w.HBox([self.train_button, self.reset_button]), self.readout])
-        self.widget = w.HBox([controls, self.output])
+                           self.thumbnails, w.HBox([self.train_button, self.reset_button]), self.readout],
+                          layout=w.Layout(flex="0 0 auto", width=f"{CONTROL_WIDTH + 10}px"))
+        self.widget = w.HBox([controls, self.output], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
         self.figure = None
         self.data = None
         self.reset()
@@ -371,26 +271,25 @@ class Playground:
     # --- drawing ------------------------------------------------------------------
     def draw(self):
         """Redraw the decision map, learning curve (and thumbnails) and the readout."""
-        from matplotlib.figure import Figure  # not pyplot: nothing is shown twice, nothing leaks
-
-        from . import figures
+        from . import plots
+        from .style import figure, rule_label
 
         history = self.history()
-        self.figure = Figure(figsize=(10, 6.0 if self.thumbnails.value else 4.2), layout="constrained")
+        self.figure = figure(10, 6.0 if self.thumbnails.value else 4.2)  # not pyplot: nothing is shown twice
         if self.thumbnails.value:
             top, bottom = self.figure.subfigures(2, 1, height_ratios=(3, 1.15))
         else:
             top, bottom = self.figure, None
         ax_map, ax_curve = top.subplots(1, 2)
-        figures.plot_decision_map(ax_map, self.net, self.data, split="test", resolution=self.resolution)
+        plots.plot_decision_map(ax_map, self.net, self.data, split="test", resolution=self.resolution)
         ax_map.set_title(f"{'-'.join(map(str, self.sizes))}, seed {self.seed.value}, noise {self.noise.value:.2f}: "
                          "test points", fontsize=10)
-        figures.plot_learning_curve(ax_curve, history, label=f"{figures.rule_label(self.rule.value)}, "
+        plots.plot_learning_curve(ax_curve, history, label=f"{rule_label(self.rule.value)}, "
                                     f"seed {self.seed.value}")
         ax_curve.legend(loc="lower right", fontsize=8)
         if bottom is not None:
             layer = self.net.layers - 1
-            limit = float(torch.cat([self.data.train[0], self.data.test[0]]).abs().max()) * 1.03
+            limit = plane_limit(self.data)
             maps = unit_maps(self.net, layer, limit=limit, resolution=40)
             axes = bottom.subplots(1, min(THUMBNAILS, len(maps)), squeeze=False)[0]
             plot_unit_maps(axes, maps, limit=limit)

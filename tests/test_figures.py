@@ -1,6 +1,7 @@
-"""The poster figures and the variants' (Figs. 6, 7): every figure function runs, Figs. 4 and 6
-draw the CSV's p-values, the CSVs hold every rule, the CLI writes every file, and nothing
-changes matplotlib's global style."""
+"""The poster figures and the variants' (Figs. 6, 7) and the plotting primitives behind them:
+every figure function runs, Figs. 4 and 6 draw the CSV's p-values, Fig. 4's seaborn swarm keeps
+its points apart and dead seeds hollow, the CLI writes every file, and nothing changes
+matplotlib's global style."""
 
 import json
 import math
@@ -12,7 +13,7 @@ import pytest
 import torch
 
 import dendritic
-from dendritic import experiments, figures
+from dendritic import experiments, figures, plots, style
 from dendritic.paths import DATA
 from dendritic.results import FIELDS, read_csv, write_csv
 from dendritic.rules import BEYOND
@@ -52,6 +53,13 @@ def _axes(figsize=(4, 3), n=1):
     return fig.subplots(1, n) if n > 1 else fig.subplots()
 
 
+def _drawn(fig):
+    """``fig`` rendered by Agg (a bare Figure's canvas draws nothing): layout, text and seaborn's swarm run."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    FigureCanvasAgg(fig).draw()
+    return fig
+
+
 def test_every_figure_returns_a_figure(runs, tiny_data):
     from matplotlib.figure import Figure
 
@@ -62,7 +70,7 @@ def test_every_figure_returns_a_figure(runs, tiny_data):
             figures.fig5({name: result for (_, name), result in results.items()})]
     for fig in made:
         assert isinstance(fig, Figure)
-        fig.canvas.draw()  # layout and text render without error
+        _drawn(fig)  # layout and text render without error
 
 
 def test_variant_figures_return_figures(beyond_runs):
@@ -72,7 +80,7 @@ def test_variant_figures_return_figures(beyond_runs):
     rows = comparison_rows(beyond_runs)
     for fig in (figures.fig6(rows, summarize(rows)), figures.fig7(results)):
         assert isinstance(fig, Figure)
-        fig.canvas.draw()
+        _drawn(fig)
 
 
 def test_fig7_draws_each_variants_angles_alignment_and_cancellation(beyond_runs):
@@ -153,15 +161,47 @@ def test_fig4_draws_the_p_values_of_the_summary_csv(tmp_path):
         assert f"MWU p = {figures.format_p(entry['p_mannwhitney_holm'])}" in annotation["text"]
 
 
+def _seed_points(ax):
+    """Fig. 4's swarms: the PathCollections that hold points."""
+    from matplotlib.collections import PathCollection
+    return [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets())]
+
+
 def test_fig4_marks_dead_seeds_and_never_plots_diverged_runs():
     ax = figures.fig4(_fake_rows(), summarize(_fake_rows()), yscale="linear").axes[0]
-    from matplotlib.collections import PathCollection
-    scatters = [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets())]
-    assert sum(len(c.get_offsets()) for c in scatters) == 3 * 6 - 1  # 18 runs, one diverged: no point for it
-    dead = [c for c in scatters if np.allclose(c.get_facecolor()[0], [1, 1, 1, 1])]  # hollow markers
-    assert sum(len(c.get_offsets()) for c in dead) == 2
+    swarms = _seed_points(ax)
+    assert sum(len(c.get_offsets()) for c in swarms) == 3 * 6 - 1  # 18 runs, one diverged: no point for it
+    faces = np.concatenate([c.get_facecolors() for c in swarms])
+    edges = np.concatenate([c.get_edgecolors() for c in swarms])
+    hollow = np.all(faces[:, :3] == 1, axis=1)
+    assert hollow.sum() == 2  # backprop's two dead-output seeds
+    from matplotlib.colors import to_rgba
+    np.testing.assert_allclose(edges[hollow], [to_rgba(figures.RULE_COLORS["backprop"])] * 2)
     texts = {t.get_text() for t in ax.texts}
     assert "dead 2/6\ndiverged 0" in texts and "dead 0/6\ndiverged 1" in texts
+
+
+@pytest.mark.parametrize("yscale", ["logit", "linear"])
+def test_fig4_swarm_is_seaborns_and_its_points_do_not_overlap(yscale):
+    """Seaborn places the swarm when the figure is drawn, in pixels, so it holds on a logit axis too:
+    no two markers of a group overlap, and every point keeps its accuracy."""
+    rows = _fake_rows()
+    for row in rows:  # pile the seeds of a group up: the swarm must spread them sideways
+        if row["rule"] == "temporal_contrast":
+            row["val_acc"] = 0.92 + 0.0005 * row["seed"]
+    fig = _drawn(figures.fig4(rows, summarize(rows), yscale=yscale))
+    ax = fig.axes[0]
+    swarms = _seed_points(ax)
+    assert len(swarms) == 3  # one swarm per (config, rule)
+    for swarm in swarms:
+        xy = ax.transData.transform(swarm.get_offsets())
+        diameter = (np.sqrt(swarm.get_sizes()[0]) + swarm.get_linewidth()[0]) * fig.dpi / 72
+        distances = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+        np.fill_diagonal(distances, np.inf)
+        assert distances.min() >= 0.99 * diameter, (yscale, distances.min(), diameter)
+    piled = 0.92 + 0.0005 * np.arange(6)
+    tc = [c for c in swarms if len(c.get_offsets()) == 6 and np.allclose(np.sort(c.get_offsets()[:, 1]), piled)]
+    assert len(tc) == 1 and np.ptp(tc[0].get_offsets()[:, 0]) > 0  # the accuracies kept, spread sideways
 
 
 def test_fig4_rejects_a_summary_of_other_rows():
@@ -200,17 +240,66 @@ def test_layer_activity_is_class_mean_sorted_by_preference(runs, tiny_data):
     assert preferred == sorted(preferred)
 
 
-def test_smooth_and_swarm():
+def test_smooth_is_a_nan_aware_centred_moving_average():
     values = np.arange(10.0)[:, None]
-    np.testing.assert_allclose(figures.smooth(values, 3)[1:-1, 0], values[1:-1, 0])
+    np.testing.assert_allclose(plots.smooth(values, 3)[1:-1, 0], values[1:-1, 0])
+    assert plots.smooth(values, 3)[0, 0] == pytest.approx(0.5)  # shorter window at the ends
     with_nan = values.copy()
     with_nan[4] = np.nan
-    assert figures.smooth(with_nan, 3)[4, 0] == pytest.approx(4.0)  # mean of 3 and 5
-    y = np.array([0.0, 0.001, 0.002, 0.5, 0.0015])
-    x = figures._swarm(y, spacing=0.01, step=0.1)
-    for i in range(len(y)):
-        for j in range(i):
-            assert abs(y[i] - y[j]) >= 0.01 or abs(x[i] - x[j]) >= 0.1 - 1e-12
+    assert plots.smooth(with_nan, 3)[4, 0] == pytest.approx(4.0)  # mean of 3 and 5
+    assert np.isnan(plots.smooth([np.nan, np.nan, 1.0], 1)[0])
+    np.testing.assert_array_equal(plots.smooth(values, 1), values)
+    with pytest.raises(ValueError, match="window"):
+        plots.smooth(values, 0)
+
+
+def test_didactic_plots_of_notebooks_03_and_04(small_data):
+    tc = dendritic.train(dendritic.Network(seed=[0, 1]), dendritic.rule("temporal_contrast"), small_data,
+                         record_every=8)
+    bp = dendritic.train(dendritic.Network(seed=[0, 1]), dendritic.rule("backprop"), small_data)
+    inter = dendritic.train(dendritic.Network(seed=[0, 1]), dendritic.rule("interneuron"), small_data, record_every=8)
+    axes = _axes(n=3)
+    assert plots.plot_kinks(axes[0], tc) is axes[0]
+    assert plots.plot_seed_pairs(axes[1], {"backprop": bp, "temporal contrast": tc}) is axes[1]
+    assert len(axes[1].lines) >= 2
+    plots.plot_dendrite_saturation(axes[2], inter)
+    line = axes[2].lines[0]  # hidden 1: the smoothed fraction at the clamp, mean over members
+    at_clamp = (np.abs(inter.records["dendrite_forward/layer1"]) >= 0.999).mean(-1).mean(1)
+    np.testing.assert_allclose(line.get_ydata(), plots.smooth(at_clamp, 15))
+    with pytest.raises(ValueError, match="dendrite_forward"):
+        plots.plot_dendrite_saturation(_axes(), bp)
+
+
+def test_temporal_contrast_departs_from_backprop_only_at_relu_kinks(small_data):
+    result = dendritic.train(dendritic.Network(seed=[0, 1, 2]), dendritic.rule("temporal_contrast"), small_data,
+                             record_every=1)
+    kinks = plots.kink_counts(result.records)
+    angle = result.records["angle/all"]
+    measured = np.isfinite(angle)
+    assert (kinks[measured] == 0).any() and (kinks[measured] > 0).any()
+    assert np.all(angle[measured & (kinks == 0)] < 0.5)  # float32 round-off only
+    assert np.median(angle[measured & (kinks > 0)]) > 0.5
+
+
+def test_cancellation_and_alignment_compare_runs_on_one_axes(beyond_runs):
+    ax = _axes()
+    for name, color in (("nonlinear_interneuron", "C0"), ("dale", "C1")):
+        plots.plot_cancellation(ax, beyond_runs[("tuned", name)][0], label=name, color=color, top_down=False)
+    assert {line.get_color() for line in ax.lines} == {"C0", "C1"}
+    assert [line.get_linestyle() for line in ax.lines] == ["-", "--", "-", "--"]  # hidden 1 solid, 2 dashed
+    assert all(line.get_label().startswith(("nonlinear_interneuron, hidden", "dale, hidden")) for line in ax.lines)
+    ax = _axes()
+    for label, color in (("decay 1e-3", "C2"), ("decay 1e-4", "C3")):
+        plots.plot_top_down_alignment(ax, beyond_runs[("tuned", "kolen_pollack")][0], label=label, color=color)
+    drawn = [line for line in ax.lines if line.get_gid() != "unrelated"]
+    assert [line.get_color() for line in drawn] == ["C2", "C2", "C3", "C3"]
+
+
+def test_figures_keeps_the_names_notebooks_use():
+    for name in ("plot_spiral", "plot_decision_map", "plot_learning_curve", "plot_architecture", "plot_cancellation",
+                 "plot_accuracy_comparison", "decision_map", "format_p", "rule_label", "RULE_COLORS", "fig1", "save"):
+        assert hasattr(figures, name), name
+    assert figures.plot_spiral is plots.plot_spiral and figures.RULE_COLORS is style.RULE_COLORS
 
 
 @pytest.mark.parametrize("call, word", [
@@ -252,6 +341,11 @@ before = dict(matplotlib.rcParams)
 import dendritic.figures as f
 assert dict(matplotlib.rcParams) == before, "import changed rcParams"
 f.save(f.fig1(), "fig1", sys.argv[1])
+rows = [dict(config="poster", rule=r, seed=s, val_acc=0.9 - 0.01 * s, diverged=False, dead_outputs=0)
+        for r in ("backprop", "interneuron") for s in range(3)]
+from dendritic.stats import summarize
+f.save(f.fig4(rows, summarize(rows)), "fig4", sys.argv[1])  # seaborn draws the swarm
+assert "seaborn" in sys.modules
 assert dict(matplotlib.rcParams) == before, "drawing changed rcParams"
 """
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,

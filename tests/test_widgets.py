@@ -53,6 +53,20 @@ def test_plot_single_neuron_draws_the_values():
     assert "silent" in ax.get_title()
 
 
+@pytest.mark.parametrize("limit", [None, 2.0, 9.0])
+def test_no_neuron_bar_is_ever_cut_off(limit):
+    """Notebook 01's sliders reach ±3: the dendrite then reaches 3 + 3 + 3 = 9, and its bar and label fit."""
+    ax = new_axes()
+    state = single_neuron(bottom_up=3.0, top_down=3.0, teaching=3.0, interneuron=-3.0)
+    bars = plot_single_neuron(ax, state, limit=limit)
+    low, high = ax.get_ylim()
+    tallest = max(abs(b.get_height()) for b in bars)
+    assert tallest == pytest.approx(9.0) and high >= 1.15 * tallest and low == -high
+    ax = new_axes()
+    plot_single_neuron(ax, single_neuron(0.5, 0.2, 0.1, 0.0), limit=limit)
+    assert ax.get_ylim()[1] == max(2.0, limit or 2.0)  # small values: the scale the notebook asked for
+
+
 # --- a real network -------------------------------------------------------------
 
 def test_layer_states_match_rule_step_and_leave_the_network_alone():
@@ -69,8 +83,8 @@ def test_layer_states_match_rule_step_and_leave_the_network_alone():
         assert torch.equal(mine["nudge"], theirs["nudge"])
     # backprop's nudge is what rule.delta uses: dW_L = lr N_L (x) a_{L-1}
     bp = dendritic.rule("backprop")
-    top = states["backprop"][-1]
-    assert torch.allclose(bp.delta(net, x, target)["W3"], bp.lr * torch.outer(top["nudge"], top["presynaptic"]))
+    top, below = states["backprop"][-1], states["backprop"][-2]
+    assert torch.allclose(bp.delta(net, x, target)["W3"], bp.lr * torch.outer(top["nudge"], below["activity"]))
 
 
 def test_layer_states_rejects_bad_input():
@@ -94,6 +108,21 @@ def test_plot_unit_nudges_selects_units_and_checks_lengths():
 @pytest.fixture
 def playground():
     return Playground(per_class=100, resolution=24)  # 280 training points: fast
+
+
+def test_playground_controls_keep_their_width_and_the_plot_wraps_below(playground):
+    """At 1366 x 768 with the file browser open the plot does not fit beside the controls: the controls
+    never shrink (no slider readout is cut off) and the box wraps the plot below them."""
+    controls, output = playground.widget.children
+    assert playground.widget.layout.flex_flow == "row wrap"
+    assert controls.layout.flex == "0 0 auto"
+    for slider in (playground.lr, playground.hidden1, playground.hidden2, playground.epochs, playground.seed,
+                   playground.noise):
+        assert slider.layout.width == f"{controls_width(controls) - 10}px"
+
+
+def controls_width(box):
+    return int(box.layout.width.removesuffix("px"))
 
 
 def test_playground_builds_headless(playground):

@@ -1,0 +1,154 @@
+"""How each rule's learning relates to backprop's, over training, from the records of
+``train(..., record_every=k)``: the update angle per layer, where temporal contrast departs
+from backprop (ReLU kinks), how well interneurons cancel the top-down input, how many
+dendrites sit at the clamp, and how learned top-down weights B_l align with W_{l+1}^T.
+
+Lines are the median over an ensemble's members of a moving average (``curves.smooth``),
+bands the interquartile range over members.
+"""
+
+import numpy as np
+
+from ..style import RULE_COLORS, layer_color, rule_label
+from .curves import key_color, layer_keys, layer_name, layer_number, median_band, recorded, smooth
+
+LINESTYLES = ("-", "--", ":", "-.")
+
+
+def plot_angles(ax, result, layers=None, window=15):
+    """Angle (degrees) between the rule's update and backprop's on the same sample and
+    weights, over training: one line per layer (W1, W2, ...) and all layers together (dashed).
+
+    ``layers``: e.g. (1, 2, 3, "all"); default every recorded layer. Returns ``ax``.
+    """
+    keys = layer_keys(result, "angle", layers)
+    steps = recorded(result, "step")
+    for key in keys:
+        median_band(ax, steps, recorded(result, f"angle/{key}"), key_color(key), layer_name(key), window,
+                    ls="--" if key == "all" else "-")
+    ax.set(xlabel="training step (samples)", ylabel="angle to backprop update (°)", xlim=(0, steps[-1]))
+    ax.set_ylim(bottom=0)
+    return ax
+
+
+def plot_cancellation(ax, result, window=15, top_down=True, label=None, color=None):
+    """How well the interneurons cancel the self-generated top-down input, over training.
+
+    Solid: the residual dendritic state in the forward phase, RMS D^F = sqrt(mean |D^F|^2)
+    per hidden layer (0 = perfect cancellation, where rule 3 equals rule 2).
+    Dashed (``top_down=True``): the top-down input W^T a^F there is to cancel, RMS
+    over units, recovered from the recorded fraction cancelled 1 - |D^F| / |W^T a^F|.
+    Log axis. To compare runs on one Axes, give each a ``label`` and a ``color``: the hidden
+    layers then differ by line style and the top-down input is drawn thin. Returns ``ax``.
+    """
+    keys = layer_keys(result, "residual")
+    steps = recorded(result, "step")
+    prefix = f"{label}, " if label else ""
+    for i, key in enumerate(keys):
+        residual = np.sqrt(recorded(result, f"residual/{key}"))
+        name = layer_name(key, hidden=True)
+        line_color, ls = (key_color(key), "-") if color is None else (color, LINESTYLES[i % len(LINESTYLES)])
+        median_band(ax, steps, residual, line_color, f"{prefix}{name}: residual $D^F$", window, ls=ls)
+        if top_down:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                incoming = residual / (1 - recorded(result, f"cancelled/{key}"))
+            median_band(ax, steps, incoming, line_color, f"{prefix}{name}: top-down input", window,
+                        ls="--" if color is None else ls, lw=1.6 if color is None else 0.8)
+    ax.set_yscale("log")
+    ax.set(xlabel="training step (samples)", ylabel="RMS over units (forward phase)", xlim=(0, steps[-1]))
+    return ax
+
+
+def plot_top_down_alignment(ax, result, window=1, label=None, color=None):
+    """Angle (degrees) between the top-down weights B_l and W_{l+1}^T over training, one
+    line per hidden layer (solid: B1, dashed: B2), in the rule's colour (or ``color``);
+    90° = unrelated (dotted), 0° = the poster's transpose. Call once per run on the same
+    Axes to compare runs (give runs of one rule their own ``label`` and ``color``).
+
+    Needs a rule whose top-down weights are not the transpose, trained with ``record_every``
+    (its records hold ``alignment/layer{l}``). B changes slowly: no smoothing by default
+    (``window=1``). Returns ``ax``.
+    """
+    keys = layer_keys(result, "alignment")
+    steps = recorded(result, "step")
+    color = color or RULE_COLORS.get(result.rule, "C0")
+    label = label if label is not None else rule_label(result.rule)
+    for key, ls in zip(keys, LINESTYLES):
+        l = layer_number(key)
+        median_band(ax, steps, recorded(result, f"alignment/{key}"), color, f"{label}: $B_{l}$ vs $W_{l + 1}^\\top$",
+                    window, ls=ls)
+    if not any(line.get_gid() == "unrelated" for line in ax.lines):
+        ax.axhline(90, color="0.6", ls=":", lw=0.8, gid="unrelated", zorder=0)
+    ax.set(xlabel="training step (samples)", ylabel="angle between $B_l$ and $W_{l+1}^\\top$ (°)",
+           xlim=(0, steps[-1]))
+    ax.set_ylim(0, max(95, ax.get_ylim()[1]))
+    return ax
+
+
+# --- temporal contrast: where it departs from backprop -----------------------------------
+def relu_kinks(activity, nudge):
+    """Units pushed below zero by their own nudge: active (a > 0) with z + N < 0.
+
+    Only there does temporal contrast differ from backprop: the layer below sees
+    a^B - a^F = -z instead of the nudge N. ``activity`` and ``nudge`` have the
+    same shape [..., n]; returns a boolean array of that shape.
+
+    >>> relu_kinks(np.array([0.5, 0.5, 0.0]), np.array([-1.0, -0.2, -1.0])).tolist()
+    [True, False, False]
+    """
+    activity, nudge = np.asarray(activity), np.asarray(nudge)
+    return (activity > 0) & (activity + nudge < 0)  # a = z where a > 0
+
+
+def kink_counts(records):
+    """Per recorded step and member, the number of units whose kink changes the
+    update: units of layers 2..L (a layer-1 unit's backward activity is read by no one).
+
+    ``records`` from ``train(..., record_every=k)``; returns an int array [R, S].
+    """
+    layers = sorted(int(k.split("layer")[1]) for k in records if k.startswith("nudge/layer"))
+    if not layers:
+        raise ValueError("records must hold the 'nudge/layerL' and 'activity/layerL' states: train with record_every")
+    counts = np.zeros(records[f"nudge/layer{layers[0]}"].shape[:2], dtype=int)
+    for l in layers[1:]:
+        counts += relu_kinks(records[f"activity/layer{l}"], records[f"nudge/layer{l}"]).sum(-1)
+    return counts
+
+
+def plot_kinks(ax, result, jitter=0.15, seed=0):
+    """Angle of temporal contrast's update to backprop's (all layers) against the
+    number of units pushed below zero by their nudge, one dot per recorded step
+    and member. No kink -> the same update as backprop (angle ~ 0, float32 noise).
+    ``result``: a ``TrainResult`` (or its records). Returns ``ax``."""
+    records = result.records if hasattr(result, "records") else result
+    counts = kink_counts(records).ravel()
+    angles = np.asarray(records["angle/all"]).ravel()
+    keep = np.isfinite(angles)
+    x = counts[keep] + np.random.default_rng(seed).uniform(-jitter, jitter, keep.sum())
+    ax.plot(x, np.maximum(angles[keep], 1e-4), ".", ms=3, alpha=0.4, color=RULE_COLORS["temporal_contrast"])
+    ax.set_yscale("log")
+    ax.set_xlabel("units pushed below zero by their nudge (layers 2..L)")
+    ax.set_ylabel("angle to backprop (deg, all layers)")
+    ax.set_xticks(range(int(counts.max()) + 1 if counts.size else 1))
+    return ax
+
+
+# --- interneurons: dendrites at the clamp ---------------------------------------------------
+def plot_dendrite_saturation(ax, result, window=15):
+    """Fraction of each hidden layer's dendrites at the clamp (|D^F| = 1) over training, mean over
+    members, smoothed over ``window`` records. ``result``: a ``TrainResult`` (or its records) of an
+    interneuron rule trained with ``record_every``. Returns ``ax``."""
+    records = result.records if hasattr(result, "records") else result
+    layers = sorted(int(k.split("layer")[1]) for k in records if k.startswith("dendrite_forward/layer"))
+    if not layers:
+        raise ValueError("records have no dendrite_forward states: train an interneuron rule with record_every")
+    steps = np.asarray(records["step"]) + 1
+    for l in layers:
+        at_clamp = (np.abs(records[f"dendrite_forward/layer{l}"]) >= 0.999).mean(-1)  # [R, S]
+        ax.plot(steps, smooth(at_clamp.mean(1), window), color=layer_color(l), label=f"hidden {l}")
+    ax.set_xscale("log")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel("training step + 1")
+    ax.set_ylabel("dendrites at the clamp")
+    ax.legend(fontsize=8)
+    return ax

@@ -25,7 +25,7 @@ import numpy as np
 from . import checks
 from .player import DISPLAY_WIDTH, DPI, Animation, projector_figure, render, save_gif, to_html
 from .plots.curves import smooth
-from .plots.updates import relu_kinks
+from .diagnostics import relu_kinks
 from .style import NUDGE_COLOR, PROJECTOR, layer_color, style
 
 __all__ = ["Animation", "MAX_FRAMES", "alignment_animation", "alignment_frames", "cancellation_animation",

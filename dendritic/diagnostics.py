@@ -186,6 +186,35 @@ def cancellation_residual(rule, net, X):
     return total / len(X)
 
 
+def relu_kinks(activity, nudge):
+    """Units pushed below zero by their own nudge: active (a > 0) with z + N < 0.
+
+    Only there does temporal contrast differ from backprop: the layer below sees
+    a^B - a^F = -z instead of the nudge N. ``activity`` and ``nudge`` have the
+    same shape [..., n]; returns a boolean array of that shape.
+
+    >>> relu_kinks(np.array([0.5, 0.5, 0.0]), np.array([-1.0, -0.2, -1.0])).tolist()
+    [True, False, False]
+    """
+    activity, nudge = np.asarray(activity), np.asarray(nudge)
+    return (activity > 0) & (activity + nudge < 0)  # a = z where a > 0
+
+
+def kink_counts(records):
+    """Per recorded step and member, the number of units whose kink changes the
+    update: units of layers 2..L (a layer-1 unit's backward activity is read by no one).
+
+    ``records`` from ``train(..., record_every=k)``; returns an int array [R, S].
+    """
+    layers = sorted(int(k.split("layer")[1]) for k in records if k.startswith("nudge/layer"))
+    if not layers:
+        raise ValueError("records must hold the 'nudge/layerL' and 'activity/layerL' states: train with record_every")
+    counts = np.zeros(records[f"nudge/layer{layers[0]}"].shape[:2], dtype=int)
+    for l in layers[1:]:
+        counts += relu_kinks(records[f"activity/layer{l}"], records[f"nudge/layer{l}"]).sum(-1)
+    return counts
+
+
 def update_angles(rule, net, x, target):
     """Angle (degrees) between ``rule``'s update and backprop's for one sample on ``net``'s weights.
 

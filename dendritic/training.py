@@ -82,6 +82,26 @@ class TrainResult:
     curve_val_loss: np.ndarray   # [E, S]
     records: dict = field(default_factory=dict)
 
+    @classmethod
+    def measured(cls, net, rule, data, steps, curve_steps, curve_val_acc, curve_val_loss, diverged_step=None,
+                 seeds=None, records=None):
+        """The result of ``steps`` of training of ``net`` with ``rule``, evaluated now on ``data``'s
+        validation and test sets: a member whose outputs or weights are not finite, or that
+        diverged earlier (``diverged_step``), is diverged and has no accuracy."""
+        from .rules.backprop import Backprop  # no rule state: any rule packs the weights
+
+        circuit = pack(net, Backprop())
+        val, test = _evaluation(circuit, *data.val), _evaluation(circuit, *data.test)
+        diverged_step = np.full(net.members, -1) if diverged_step is None else np.array(diverged_step)
+        diverged = ~(val.finite & test.finite) | (diverged_step >= 0)
+        diverged_step[diverged & (diverged_step < 0)] = steps
+        return cls(seeds=tuple(seeds or net.seeds), rule=rule.name, hyperparameters=rule.hyperparameters(),
+                   steps=steps, val_acc=np.where(diverged, np.nan, val.accuracy),
+                   test_acc=np.where(diverged, np.nan, test.accuracy), diverged=diverged, diverged_step=diverged_step,
+                   dead_outputs=val.dead_outputs, curve_steps=np.array(curve_steps),
+                   curve_val_acc=np.array(curve_val_acc), curve_val_loss=np.array(curve_val_loss),
+                   records=records or {})
+
     def rows(self):
         """One dict per member, for a CSV."""
         return [dict(rule=self.rule, seed=s, val_acc=float(self.val_acc[i]), test_acc=float(self.test_acc[i]),
@@ -193,12 +213,5 @@ def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=Non
             unpack(circuit, net, rule)  # what was learned is kept, even after Ctrl-C
     net._compartments = compartments(circuit, rule.compartments, net.ensemble)  # the last sample's, before its update
 
-    val_ev, test_ev = _evaluation(circuit, *val), _evaluation(circuit, *test)
-    diverged = ~(val_ev.finite & test_ev.finite) | (diverged_step >= 0)
-    diverged_step[diverged & (diverged_step < 0)] = steps
-    return TrainResult(
-        seeds=seeds, rule=rule.name, hyperparameters=rule.hyperparameters(), steps=steps,
-        val_acc=np.where(diverged, np.nan, val_ev.accuracy), test_acc=np.where(diverged, np.nan, test_ev.accuracy),
-        diverged=diverged, diverged_step=diverged_step, dead_outputs=val_ev.dead_outputs,
-        curve_steps=np.array(curve_steps), curve_val_acc=np.array(curve_acc), curve_val_loss=np.array(curve_loss),
-        records=recorder.arrays() if recorder else {})
+    return TrainResult.measured(net, rule, data, steps, curve_steps, curve_acc, curve_loss, diverged_step, seeds,
+                                recorder.arrays() if recorder else None)

@@ -257,16 +257,8 @@ class Playground:
 
     def history(self):
         """Everything trained since the last reset, as one ``TrainResult`` (for the curve)."""
-        steps = self._curve_steps[-1]
-        val, test = evaluate(self.net, *self.data.val), evaluate(self.net, *self.data.test)
-        diverged = ~(val.finite & test.finite)
-        rule = self.make_rule()
-        return TrainResult(
-            seeds=(self.seed.value,), rule=rule.name, hyperparameters=rule.hyperparameters(), steps=steps,
-            val_acc=np.where(diverged, np.nan, val.accuracy), test_acc=np.where(diverged, np.nan, test.accuracy),
-            diverged=diverged, diverged_step=np.where(diverged, steps, -1), dead_outputs=val.dead_outputs,
-            curve_steps=np.array(self._curve_steps), curve_val_acc=np.array(self._curve_acc),
-            curve_val_loss=np.array(self._curve_loss))
+        return TrainResult.measured(self.net, self.make_rule(), self.data, self._curve_steps[-1], self._curve_steps,
+                                    self._curve_acc, self._curve_loss)
 
     # --- drawing ------------------------------------------------------------------
     def draw(self):

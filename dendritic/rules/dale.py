@@ -468,6 +468,13 @@ class Dale(Interneuron):
         return {f"{k}{l}": t for k, ts in groups.items() for l, t in enumerate(ts, start=1) if t.numel()}
 
 
+def sign_summary(rule, net):
+    """Per sign-constrained synapse group of ``net``'s Dale circuit: its smallest value and the
+    fraction of synapses sitting at exactly 0 (clipped there by Dale's law)."""
+    return {name: dict(min=float(t.min()), zero=float((t == 0).double().mean()))
+            for name, t in rule.signs(rule.state(net)).items()}
+
+
 def _outer_sum(A, B):
     """sum_k A[:, :, k] (x) B[:, k, :] in the order of k: A [S, n, q] @ B [S, q, k] without BLAS's own order."""
     out = np.zeros((A.shape[0], A.shape[1], B.shape[2]), np.float32)

@@ -22,7 +22,6 @@ U(-1/sqrt(n_l), 1/sqrt(n_l)), from a generator seeded by the member's seed.
 
 import math
 
-import numpy as np
 import torch
 
 from .. import checks
@@ -76,22 +75,3 @@ def learn_top_down(net, m, group, lr, decay):
         B = synapses(net, m, group, l)
         B *= f32(1 - decay)
         add_outer(B, f32(lr), presynaptic(net, m, l), nudge(net, m, l + 1))
-
-
-def alignment(B, W_above):
-    """Angle in degrees between B_l and W_{l+1}^T per member, flattened: [S] (90 = unrelated, 0 = the transpose).
-
-    float64, summed in a fixed order (``numpy`` on float64 is exact enough here: ±1e-12 degrees).
-    """
-    u = np.asarray(B, dtype=np.float64).reshape(len(B), -1)
-    v = np.asarray(W_above, dtype=np.float64).transpose(0, 2, 1).reshape(len(B), -1)
-    return angle(u, v)
-
-
-def angle(u, v):
-    """Angle in degrees between the rows of u and v ([S, n] float64); NaN where either is zero."""
-    dot = np.einsum("sn,sn->s", u, v)
-    norms = np.sqrt(np.einsum("sn,sn->s", u, u) * np.einsum("sn,sn->s", v, v))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos = np.where(norms > 0, dot / norms, np.nan)
-    return np.degrees(np.arccos(np.clip(cos, -1, 1)))

@@ -328,9 +328,12 @@ def repair_journal(path):
     A torn last line is truncated away; a torn start glued to a complete entry is removed
     (the file rewritten atomically). The torn bytes are appended to ``<journal>.torn`` and
     one warning line goes to stderr. Returns the torn pieces (empty if the file was sound).
+    Raises ValueError, changing nothing, for a file that does not begin like a journal.
     """
     path = Path(path)
     data = path.read_bytes()
+    if data and not data.startswith(ENTRY_START):  # some other file: never cut anything of it
+        raise ValueError("its first line is not an Optuna journal entry")
     lines = data.split(b"\n")
     tail = lines.pop()  # b"" when the file ends with a newline
     glued = []  # torn starts of lines, each followed by a complete entry

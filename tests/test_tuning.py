@@ -45,12 +45,28 @@ def tune_here(*args):
     return main(["tune", *args])
 
 
+_started = []
+
+
+@pytest.fixture(autouse=True)
+def no_process_left_behind():
+    """A test that fails while a held process waits must not leave it waiting."""
+    yield
+    while _started:
+        process = _started.pop()
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
 def start_gated(root, gates, *args, **holds):
     """A tune process whose trainings are held as ``holds`` says (TUNE_HOLD=..., TUNE_BARRIER=...)."""
     gates.mkdir(exist_ok=True)
     env = environment(root, TUNE_GATES=str(gates), **{k: str(v) for k, v in holds.items()})
-    return subprocess.Popen([sys.executable, str(GATED), *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, str(GATED), *args], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    _started.append(process)
+    return process
 
 
 def wait_for(path, *processes, timeout=240):
@@ -171,11 +187,12 @@ def test_a_file_that_is_not_a_journal_is_refused_by_name(tmp_path, capsys):
     from dendritic.cli import main
 
     other = tmp_path / "hyperparameters.json"
-    other.write_text('{\n  "backprop": {"params": {"lr": 0.1}}\n}\n')
+    content = '{\n  "backprop": {"params": {"lr": 0.1}}\n}'  # no newline at the end: not a torn journal line
+    other.write_text(content)
     assert main(["tune", "--rule", "backprop", "--trials", "2", "--storage", str(other), *SMALL]) == 2
     line = capsys.readouterr().err.strip()
     assert len(line.splitlines()) == 1 and str(other) in line and "journal" in line, line
-    assert other.read_text() == '{\n  "backprop": {"params": {"lr": 0.1}}\n}\n'
+    assert other.read_text() == content and [p.name for p in tmp_path.iterdir()] == [other.name]
 
 
 CORRUPT = {

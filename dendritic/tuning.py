@@ -75,6 +75,8 @@ HEARTBEAT_INTERVAL = 10
 GRACE_PERIOD = 60
 #: Seconds a worker waits before looking again when the last trials are running elsewhere.
 POLL = 1.0
+#: Tries to open a database whose tables other workers may be creating at the same moment.
+RDB_ATTEMPTS = 5
 #: The committed study journal: where ``tune --write`` keeps its studies unless given ``--storage``.
 COMMITTED_STORAGE = DATA / "optuna.journal"
 POSTER_PER_CLASS = 2000
@@ -410,18 +412,29 @@ def open_storage(url=None):
             return HeartbeatJournalStorage(JournalFile(path))
         except ValueError as error:  # a line that is not JSON, and not a torn one
             raise ValueError(f"storage: {path} is not a readable Optuna journal ({error})") from None
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
 
-    try:
-        with warnings.catch_warnings():  # "heartbeat_interval is an experimental feature"
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return RDBStorage(url, heartbeat_interval=HEARTBEAT_INTERVAL, grace_period=GRACE_PERIOD)
-    except ImportError as error:
-        raise ValueError(f"storage {describe_storage(url)!r} needs a database driver that is not installed "
-                         f"({error}); {CLUSTER_EXTRA}") from None
-    except SQLAlchemyError as error:  # server down, wrong password, no such database, ...
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        raise ValueError(f"storage: cannot open {describe_storage(url)!r}: {reason}") from None
+    for attempt in range(RDB_ATTEMPTS):
+        try:
+            with warnings.catch_warnings():  # "heartbeat_interval is an experimental feature"
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return RDBStorage(url, heartbeat_interval=HEARTBEAT_INTERVAL, grace_period=GRACE_PERIOD)
+        except ImportError as error:
+            raise ValueError(f"storage {describe_storage(url)!r} needs a database driver that is not installed "
+                             f"({error}); {CLUSTER_EXTRA}") from None
+        except (IntegrityError, ProgrammingError) as error:
+            # workers starting together on a new database all create Optuna's tables ("duplicate key",
+            # "already exists"); one wins, and the others find the tables when they try again
+            if attempt + 1 == RDB_ATTEMPTS:
+                raise ValueError(f"storage: cannot create Optuna's tables in {describe_storage(url)!r}: "
+                                 f"{_first_line(error)}") from None
+            time.sleep(0.2 * 2**attempt)
+        except SQLAlchemyError as error:  # server down, wrong password, no such database, ...
+            raise ValueError(f"storage: cannot open {describe_storage(url)!r}: {_first_line(error)}") from None
+
+
+def _first_line(error):
+    return str(getattr(error, "orig", None) or error).strip().splitlines()[0]
 
 
 def describe_storage(url=None):

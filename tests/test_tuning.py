@@ -183,6 +183,23 @@ def test_an_unreachable_server_is_one_line_without_the_password(tmp_path, capsys
     assert len(line.splitlines()) == 1 and "cannot open" in line and "secret" not in line, line
 
 
+def test_workers_creating_the_tables_at_once_try_again(tmp_path, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    real, opened = tuning.RDBStorage, []
+
+    def another_worker_won(url, **kwargs):  # what PostgreSQL says to the second of two new workers
+        opened.append(url)
+        if len(opened) == 1:
+            raise IntegrityError("CREATE TABLE studies", {}, Exception('duplicate key value violates unique '
+                                                                      'constraint "pg_type_typname_nsp_index"'))
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(tuning, "RDBStorage", another_worker_won)
+    storage = tuning.open_storage(f"sqlite:///{tmp_path / 'optuna.db'}")
+    assert len(opened) == 2 and storage.get_all_studies() == []
+
+
 def test_a_file_that_is_not_a_journal_is_refused_by_name(tmp_path, capsys):
     from dendritic.cli import main
 
@@ -557,7 +574,8 @@ def test_linear_decay_scales_each_update_by_the_remaining_fraction():
 def test_study_with_options_is_named_and_written_with_them(tmp_path, capsys):
     journal = tmp_path / "o.journal"
     assert tune_here("--rule", "temporal_contrast", "--trials", "1", "--storage", str(journal),
-                     "--ungated-output", "--lr-decay", "linear", *SMALL) == 0
+                     "--ungated-output", "--lr-decay", "linear", "--no-write", *SMALL) == 0  # --no-write: the default
     trials = trials_of(journal, "tune-temporal_contrast-ungated-lr-linear")
     assert len(states(trials, TrialState.COMPLETE)) == 1
-    assert '"output_gate": false, "lr_decay": "linear"' in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert '"output_gate": false, "lr_decay": "linear"' in out and "nothing written" in out

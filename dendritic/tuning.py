@@ -848,9 +848,10 @@ def write_results(study, name, entry, table=None, figures=None):
     print(f"wrote {Path(table or HYPERPARAMETERS_FILE)}")
     if replaced:
         old = replaced.get("value")
-        old = f"{old:.4f}{' (higher than the new one)' if old > entry['value'] else ''}" \
-            if isinstance(old, (int, float)) else "unknown"
-        print(f"replaced {name}'s entry (mean val acc {old}, study {replaced.get('study')!r}, "
+        score = f"{old:.4f}" if isinstance(old, (int, float)) else "unknown"
+        if isinstance(old, (int, float)) and old > entry["value"]:
+            score += ", higher than the new one"
+        print(f"replaced {name}'s entry (mean val acc {score}, study {replaced.get('study')!r}, "
               f"{replaced.get('trials')} trials); it is kept in the entry's history")
     return replaced
 
@@ -882,8 +883,9 @@ def main(args):
         print(f"nothing written: a study on a smaller spiral (--per-class {args.per_class}) is for looking only")
         return 0
     if not args.write:
-        print(f"nothing written (--write makes trial {chosen.number} rule {args.rule}'s tuned entry in "
-              f"{describe_storage(HYPERPARAMETERS_FILE)} and redraws figures/tuning_{args.rule}_*)")
+        again = "--write" if args.storage is not None else f"--write --storage {storage}"
+        print(f"nothing written; to make trial {chosen.number} rule {args.rule}'s tuned entry "
+              f"({describe_storage(HYPERPARAMETERS_FILE)}, figures/tuning_{args.rule}_*), run this again with {again}")
         return 0
     entry = best_entry(study, chosen, rows)
     entry["storage"] = describe_storage(storage)

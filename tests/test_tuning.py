@@ -477,9 +477,10 @@ def test_write_replaces_the_entry_only_when_asked_and_keeps_the_old_one(tmp_path
     args = ["--rule", "backprop", "--trials", "2", "--confirm", "2"]  # poster protocol, a quick look
     look = run(tmp_path, *args)
     assert look.returncode == 0, look.stderr
-    assert "nothing written" in look.stdout and "--write" in look.stdout
+    scratch = tmp_path / "cache" / "dendritic" / "optuna.journal"
+    assert "nothing written" in look.stdout and f"--write --storage {scratch}" in look.stdout
     assert snapshot(tmp_path) == committed  # not even a journal under data/: the study is in the user's cache
-    assert len(states(trials_of(tmp_path / "cache" / "dendritic" / "optuna.journal"), TrialState.COMPLETE)) == 2
+    assert len(states(trials_of(scratch), TrialState.COMPLETE)) == 2
 
     result = run(tmp_path, *args, "--write")  # its study goes to the committed journal, data/optuna.journal
     assert result.returncode == 0, result.stderr

@@ -96,7 +96,7 @@ def scratch_storage():
 
 # --- the search space -------------------------------------------------------
 #: Rules with interneurons: they also search lr_rec per hidden layer and lr_bias.
-INTERNEURON_RULES = ("interneuron", "nonlinear_interneuron", "dale")
+INTERNEURON_RULES = ("interneuron", "stable_interneuron", "nonlinear_interneuron", "dale")
 
 
 def suggest(trial, name, hidden_layers=2):

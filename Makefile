@@ -12,7 +12,14 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,cluster]"
+	@# the tuning test on a real PostgreSQL server needs its binaries: Debian's package, installed as root
+	@if [ "$$(id -u)" = 0 ] && ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	        && command -v apt-get >/dev/null; then \
+	    echo "installing PostgreSQL (Debian's postgresql) for tests/test_tuning_postgres.py"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >$(VENV)/apt-postgresql.log 2>&1 \
+	        || echo "warning: could not install PostgreSQL (see $(VENV)/apt-postgresql.log); its test will be skipped"; \
+	fi
 	$(BIN)/python -m dendritic warmup
 	touch $(STAMP)
 

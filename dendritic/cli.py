@@ -60,17 +60,22 @@ def build_parser():
     p = sub.add_parser("bench", help="time the poster comparison and single-network training")
     p.add_argument("--repeats", type=int, default=5)
 
-    p = sub.add_parser("tune", help="Optuna search for a rule's hyperparameters")
+    p = sub.add_parser("tune", help="Optuna search for a rule's hyperparameters; --write makes the result the tuned entry")
     p.add_argument("--rule", required=True, help=f"one of {', '.join(ALL_RULES)}")
-    p.add_argument("--trials", type=int, required=True)
-    p.add_argument("--storage", default=None, help="Optuna storage URL or journal file (default: a file under data/)")
-    p.add_argument("--workers", type=int, default=1, help="parallel worker processes on this machine")
+    p.add_argument("--trials", type=int, required=True, help="COMPLETE trials the study ends with, counting earlier runs")
+    p.add_argument("--storage", default=None,
+                   help="journal file, sqlite:///FILE or postgresql://USER:PASS@HOST/DB (default: data/optuna.journal "
+                        "with --write, else ~/.cache/dendritic/optuna.journal)")
+    p.add_argument("--workers", type=int, default=1, help="parallel worker processes on this machine (at most 64)")
     p.add_argument("--study", default=None, help="study name (default: tune-RULE)")
-    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--seeds", type=int, default=5, help="network seeds per trial (at most 100)")
     p.add_argument("--sampler-seed", type=int, default=0)
-    p.add_argument("--no-write", action="store_true", help="do not update data/hyperparameters.json and figures/tuning_*")
+    p.add_argument("--write", action=argparse.BooleanOptionalAction, default=False,
+                   help="replace the rule's tuned entry in data/hyperparameters.json (the old one is kept in its "
+                        "history) and figures/tuning_RULE_*; without it (--no-write, the default) nothing is written "
+                        "but the study itself")
     p.add_argument("--per-class", type=int, default=2000,
-                   help="spiral points per class (2000 = poster); smaller only for quick tests, never written to data/")
+                   help="spiral points per class (2000 = poster); smaller only for quick looks, never written")
     p.add_argument("--ungated-output", action="store_true",
                    help="not the poster's: the output nudge skips f'(z_L), so silent output units still learn")
     p.add_argument("--lr-decay", default="constant", help="constant (poster) or linear: rates fall to 0 over the run")

@@ -1,18 +1,31 @@
 """Optuna search for a rule's learning rates, resumable and shareable between machines.
 
-    python -m dendritic tune --rule interneuron --trials 50 [--storage URL] [--workers K]
+    python -m dendritic tune --rule interneuron --trials 50 [--storage URL] [--workers K] [--write]
 
 Objective (docs/science.md): the mean validation accuracy of 5 seeds, trained together
 in one vectorised run under the poster protocol (same spiral, 2-128-32-4, one
 epoch, batch 1). Search space: lr log-uniform in [1e-5, 0.5]; for the interneuron
 rule also lr_rec per hidden layer and lr_bias, log-uniform in [1e-5, 1].
 
+What a study writes, and where:
+
+- Without ``--write`` a study only reports its best: nothing under ``data/`` or
+  ``figures/`` changes. Its default storage is a journal in the user's cache
+  (``~/.cache/dendritic/optuna.journal``), so a quick look can be resumed too.
+- ``--write`` makes the result rule R's ``tuned`` entry in ``data/hyperparameters.json``
+  and redraws ``figures/tuning_R_*``; its default storage is the committed journal
+  ``data/optuna.journal``. The entry it replaces is kept in the new entry's ``history``.
+  Every file is written to a temporary name and renamed (``dendritic.atomic``).
+- Every argument, the storage (scheme, driver, folder) and, with ``--write``, the
+  committed table and folders are checked before any study is created.
+
 How a study survives interruption and scales out:
 
-- Storage: by default a journal file, ``data/optuna.journal`` (plain JSON lines;
-  Optuna's ``JournalFileBackend``, safe for several processes and, through its
-  symlink lock, on a shared file system). Any Optuna RDB URL works too
-  (``sqlite:///data/optuna.db``, ``postgresql://user@host/db``).
+- Storage: a journal file (plain JSON lines; Optuna's ``JournalFileBackend``, safe
+  for several processes and, through its symlink lock, on a shared file system), or
+  an Optuna RDB URL (``sqlite:///path/optuna.db``, ``postgresql://user:pass@host/db``).
+  A journal line torn by a kill or a full disk is cut away (to ``<journal>.torn``)
+  before anything is appended after it; see ``JournalFile``.
 - ``--trials N`` is the number of COMPLETE trials the study ends with, in total.
   Every process runs trials only while COMPLETE + RUNNING < N, and a trial that
   finds N trials complete or running ahead of it (a race between processes)
@@ -31,16 +44,18 @@ How a study survives interruption and scales out:
   user attribute ``fail_reason``; dead output units just lower the objective.
 """
 
-from dataclasses import asdict, dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass
 import fcntl
 import json
 import logging
 import math
+from numbers import Integral
 import os
 from pathlib import Path
 import re
 import socket
-import tempfile
+import sys
 import time
 import warnings
 
@@ -48,25 +63,40 @@ import numpy as np
 import optuna
 from optuna.storages import JournalStorage, RDBStorage
 from optuna.storages._heartbeat import BaseHeartbeat
-from optuna.storages.journal import JournalFileBackend
+from optuna.storages.journal import JournalFileBackend, JournalFileSymlinkLock
 from optuna.trial import TrialState
 
-from . import checks
+from . import atomic, checks
 from .paths import DATA, FIGURES
-from .rules import ALL_RULES, HYPERPARAMETERS_FILE, rule as make_rule
+from .rules import ALL_RULES, HYPERPARAMETERS_FILE, check_tuned_table, rule as make_rule
 
 #: Seconds between heartbeats of a running trial, and silence after which it counts as dead.
 HEARTBEAT_INTERVAL = 10
 GRACE_PERIOD = 60
 #: Seconds a worker waits before looking again when the last trials are running elsewhere.
 POLL = 1.0
-DEFAULT_STORAGE = DATA / "optuna.journal"
+#: Tries to open a database whose tables other workers may be creating at the same moment.
+RDB_ATTEMPTS = 5
+#: The committed study journal: where ``tune --write`` keeps its studies unless given ``--storage``.
+COMMITTED_STORAGE = DATA / "optuna.journal"
 POSTER_PER_CLASS = 2000
+#: Upper bounds of the arguments: beyond them a run is a typo, not a study (10^9 seeds, 1000 processes).
+MAX_TRIALS, MAX_SEEDS, MAX_PER_CLASS, MAX_WORKERS, MAX_CONFIRM = 10_000, 100, 20_000, 64, 100
+#: Storage URL schemes (besides a journal file path) and the driver they need.
+SCHEMES = ("sqlite", "postgresql")
+CLUSTER_EXTRA = 'pip install ".[cluster]" in the repository (the psycopg driver)'
+
+
+def scratch_storage():
+    """The default storage of a study that is not written: a journal in the user's cache,
+    never the repository's ``data/`` (``$XDG_CACHE_HOME/dendritic/optuna.journal``)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "dendritic" / "optuna.journal"
 
 
 # --- the search space -------------------------------------------------------
 #: Rules with interneurons: they also search lr_rec per hidden layer and lr_bias.
-INTERNEURON_RULES = ("interneuron", "nonlinear_interneuron", "dale")
+INTERNEURON_RULES = ("interneuron", "stable_interneuron", "nonlinear_interneuron", "dale")
 
 
 def suggest(trial, name, hidden_layers=2):
@@ -231,28 +261,191 @@ class HeartbeatJournalStorage(JournalStorage, BaseHeartbeat):
         return None
 
 
+# --- the journal file: torn lines ---------------------------------------------------
+#: How every journal line begins (Optuna writes ``json.dumps(log, separators=(",", ":"))``;
+#: inside a JSON string these characters would be escaped, so this only starts an entry).
+ENTRY_START = b'{"op_code":'
+
+
+@contextmanager
+def _held(lock):
+    lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+class JournalFile(JournalFileBackend):
+    """Optuna's journal file, safe against torn lines.
+
+    A writer killed in the middle of a line, or a full disk, leaves a last line without its
+    newline. Optuna skips such a line when reading, but appends the next entry right after
+    it, and that glued line breaks every later read ("Expecting ',' delimiter"). Here,
+    holding the journal's lock (so never a line another process is still writing), a torn
+    last line is cut away before anything is appended; on opening, a torn start glued to a
+    complete entry (by an older version) is cut away too. The torn bytes go to
+    ``<journal>.torn``, with a one-line warning. Optuna never counted a torn entry, so the
+    study is as every process saw it.
+    """
+
+    def __init__(self, path):
+        self.path, self.lock = Path(path), JournalFileSymlinkLock(str(path))
+        super().__init__(str(path), lock_obj=self.lock)
+        with _held(self.lock):
+            repair_journal(self.path)
+
+    def append_logs(self, logs):  # Optuna's append, with the torn-line check under the same lock
+        with _held(self.lock):
+            if _torn_tail(self.path):
+                repair_journal(self.path)
+            text = "\n".join(json.dumps(log, separators=(",", ":")) for log in logs) + "\n"
+            with open(self.path, "ab") as f:
+                f.write(text.encode("utf-8"))
+                f.flush()
+                os.fsync(f.fileno())
+
+
+def _torn_tail(path):
+    """Whether the journal's last line lacks its newline (read: one byte)."""
+    with open(path, "rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        if size == 0:
+            return False
+        f.seek(size - 1)
+        return f.read(1) != b"\n"
+
+
+def _is_json(line):
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+def repair_journal(path):
+    """Cut torn lines out of a journal file; call it holding the journal's lock.
+
+    A torn last line is truncated away; a torn start glued to a complete entry is removed
+    (the file rewritten atomically). The torn bytes are appended to ``<journal>.torn`` and
+    one warning line goes to stderr. Returns the torn pieces (empty if the file was sound).
+    Raises ValueError, changing nothing, for a file that does not begin like a journal.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    if data and not data.startswith(ENTRY_START):  # some other file: never cut anything of it
+        raise ValueError("its first line is not an Optuna journal entry")
+    lines = data.split(b"\n")
+    tail = lines.pop()  # b"" when the file ends with a newline
+    glued = []  # torn starts of lines, each followed by a complete entry
+    for i, line in enumerate(lines):
+        start = line.rfind(ENTRY_START)
+        if start > 0 and not _is_json(line) and _is_json(line[start:]):
+            glued.append(line[:start])
+            lines[i] = line[start:]
+    torn = glued + ([tail] if tail else [])
+    if not torn:
+        return []
+    backup = path.with_name(path.name + ".torn")
+    atomic.write_bytes(backup, (backup.read_bytes() if backup.exists() else b"") + b"\n".join(torn) + b"\n")
+    if glued:
+        mode = path.stat().st_mode
+        atomic.write_bytes(path, b"".join(line + b"\n" for line in lines))
+        os.chmod(path, mode)  # a journal shared by a lab group stays group-writable
+    else:
+        os.truncate(path, len(data) - len(tail))
+    print(f"warning: {path}: cut {len(torn)} torn journal line(s) ({sum(map(len, torn))} bytes, from a write cut "
+          f"short by a kill or a full disk) and kept them in {backup.name}; the study goes on", file=sys.stderr)
+    return torn
+
+
+# --- storage: checked before any study is created, then opened --------------------------
+def check_storage(storage):
+    """Check a storage before any work: a journal file path (not a folder, in a writable folder),
+    ``sqlite:///FILE`` (its folder exists) or ``postgresql://USER:PASSWORD@HOST/DATABASE`` (its
+    driver installed). Returns it as a string; raises ValueError naming ``storage``."""
+    text = str(storage)
+    if "://" not in text:
+        if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", text):
+            raise ValueError(f"storage: {text!r} looks like a URL without '://'; give a journal file path, "
+                             f"sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DATABASE")
+        atomic.writable_file("storage", text)
+        return text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    shown = describe_storage(text)
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise ValueError(f"storage: cannot read {shown!r} as a database URL") from None
+    if url.get_backend_name() not in SCHEMES:
+        raise ValueError(f"storage: unknown scheme {url.drivername!r} in {shown!r}; give a journal file path, "
+                         f"sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DATABASE")
+    try:
+        url.get_dialect().import_dbapi()
+    except NoSuchModuleError:
+        raise ValueError(f"storage: unknown database driver {url.drivername!r} in {shown!r}") from None
+    except ImportError as error:
+        hint = CLUSTER_EXTRA if url.get_backend_name() == "postgresql" else "install it"
+        raise ValueError(f"storage: {shown!r} needs a database driver that is not installed ({error}); {hint}") from None
+    if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            raise ValueError(f"storage: {shown!r} is in memory, lost when the process ends; give sqlite:///FILE")
+        folder = Path(url.database).parent
+        if not folder.is_dir():
+            raise ValueError(f"storage: the folder {str(folder)!r} of {shown!r} does not exist")
+        atomic.writable_file("storage", url.database)
+    return text
+
+
 def open_storage(url=None):
     """An Optuna storage with heartbeats: an RDB URL (``sqlite:///...``, ``postgresql://...``)
-    or a journal file path (default ``data/optuna.journal``)."""
-    if url is None or "://" not in str(url):
-        path = Path(url) if url is not None else DEFAULT_STORAGE
+    or a journal file path (default: ``scratch_storage()``). Raises ValueError naming the
+    storage when it cannot be read or reached."""
+    url = str(url if url is not None else scratch_storage())
+    if "://" not in url:
+        path = Path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return HeartbeatJournalStorage(JournalFileBackend(str(path)))
-    try:
-        return RDBStorage(url, heartbeat_interval=HEARTBEAT_INTERVAL, grace_period=GRACE_PERIOD)
-    except (ImportError, ModuleNotFoundError) as error:
-        raise ValueError(f"storage {describe_storage(url)!r} needs a database driver that is not installed: {error}") from None
+        try:
+            return HeartbeatJournalStorage(JournalFile(path))
+        except ValueError as error:  # a line that is not JSON, and not a torn one
+            raise ValueError(f"storage: {path} is not a readable Optuna journal ({error})") from None
+    from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
+
+    for attempt in range(RDB_ATTEMPTS):
+        try:
+            with warnings.catch_warnings():  # "heartbeat_interval is an experimental feature"
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return RDBStorage(url, heartbeat_interval=HEARTBEAT_INTERVAL, grace_period=GRACE_PERIOD)
+        except ImportError as error:
+            raise ValueError(f"storage {describe_storage(url)!r} needs a database driver that is not installed "
+                             f"({error}); {CLUSTER_EXTRA}") from None
+        except (IntegrityError, ProgrammingError) as error:
+            # workers starting together on a new database all create Optuna's tables ("duplicate key",
+            # "already exists"); one wins, and the others find the tables when they try again
+            if attempt + 1 == RDB_ATTEMPTS:
+                raise ValueError(f"storage: cannot create Optuna's tables in {describe_storage(url)!r}: "
+                                 f"{_first_line(error)}") from None
+            time.sleep(0.2 * 2**attempt)
+        except SQLAlchemyError as error:  # server down, wrong password, no such database, ...
+            raise ValueError(f"storage: cannot open {describe_storage(url)!r}: {_first_line(error)}") from None
+
+
+def _first_line(error):
+    return str(getattr(error, "orig", None) or error).strip().splitlines()[0]
 
 
 def describe_storage(url=None):
     """The storage as recorded in hyperparameters.json: a path relative to the project, or the URL without password."""
     if url is None or "://" not in str(url):
-        path = Path(url).resolve() if url is not None else DEFAULT_STORAGE
+        path = Path(url if url is not None else scratch_storage()).resolve()
         try:
-            return str(path.relative_to(DATA.parent))
+            return str(path.relative_to(DATA.parent.resolve()))
         except ValueError:
             return str(path)
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", str(url))
 
 
 def fail_stale_trials(study, storage):
@@ -307,7 +500,7 @@ class Spec:
 
     rule: str
     trials: int
-    storage: str | None
+    storage: str
     study: str
     seeds: tuple
     sampler_seed: int
@@ -389,18 +582,28 @@ def _worker(spec):
         raise SystemExit(130)
 
 
+def _integer(name, value, low, high):
+    """An integer in [low, high]; ValueError naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or not low <= value <= high:
+        raise ValueError(f"{name} must be an integer from {low} to {high}, got {value!r}")
+    return int(value)
+
+
 def tune(name, trials, storage=None, study=None, seeds=5, sampler_seed=0, workers=1,
          per_class=POSTER_PER_CLASS, output_gate=True, lr_decay="constant", progress=False):
     """Run (or resume, or join) the study of rule ``name`` until it has ``trials`` COMPLETE trials.
 
+    Every argument, and the storage, is checked before the study is created or any worker starts.
+
     Args:
-        name: a rule name ("backprop", "temporal_contrast", "interneuron").
-        trials: COMPLETE trials the study should end with, counting earlier runs.
-        storage: Optuna RDB URL or journal file path (default ``data/optuna.journal``).
+        name: a rule name ("backprop", "temporal_contrast", "interneuron", ...).
+        trials: COMPLETE trials the study should end with, counting earlier runs (1..MAX_TRIALS).
+        storage: Optuna RDB URL or journal file path (default ``scratch_storage()``, in the user's cache).
         study: study name (default ``tune-<name>``).
         seeds: network seeds 0..seeds-1 trained per trial; the objective is their mean val acc.
         sampler_seed: seed of the TPE sampler.
-        workers: local processes working on the study at the same time.
+        workers: local processes working on the study at the same time (at most ``trials``
+            and MAX_WORKERS; no more are started than trials are still needed).
         per_class: spiral points per class; 2000 is the poster's, smaller only for quick tests.
         output_gate, lr_decay: rule options fixed for the whole study (defaults: the poster's);
             see ``dendritic.rules.Rule``. The default study name then gets a suffix.
@@ -409,19 +612,25 @@ def tune(name, trials, storage=None, study=None, seeds=5, sampler_seed=0, worker
     """
     checks.choice("rule", name, tuple(ALL_RULES))
     make_rule(name, output_gate=output_gate, lr_decay=lr_decay)  # checks the options
+    trials = _integer("trials", trials, 1, MAX_TRIALS)
+    if isinstance(workers, bool) or not isinstance(workers, Integral) or not 1 <= workers <= min(trials, MAX_WORKERS):
+        raise ValueError(f"workers must be an integer from 1 to {min(trials, MAX_WORKERS)} (at most {MAX_WORKERS}, "
+                         f"and no more than the trials), got {workers!r}")
+    if study is not None and (not isinstance(study, str) or not study.strip() or len(study) > 200):
+        raise ValueError(f"study must be a name of 1 to 200 characters, got {study!r}")
+    seeds = _integer("seeds", seeds, 1, MAX_SEEDS)
+    sampler_seed = _integer("sampler_seed", sampler_seed, 0, 2**32 - 1)
+    per_class = _integer("per_class", per_class, 10, MAX_PER_CLASS)
+    storage = check_storage(storage if storage is not None else scratch_storage())  # last: it may make its folder
     suffix = ("-ungated" if output_gate is False else "") + ("-lr-" + lr_decay if lr_decay != "constant" else "")
-    spec = Spec(rule=name, trials=checks.integer("trials", trials, 1),
-                storage=None if storage is None else str(storage), study=study or f"tune-{name}{suffix}",
-                seeds=tuple(range(checks.integer("seeds", seeds, 1))),
-                sampler_seed=checks.integer("sampler_seed", sampler_seed, 0),
-                per_class=checks.integer("per_class", per_class, 10), output_gate=output_gate, lr_decay=lr_decay)
-    workers = checks.integer("workers", workers, 1)
-    if spec.storage is None:
-        spec = Spec(**{**asdict(spec), "storage": str(DEFAULT_STORAGE)})
+    spec = Spec(rule=name, trials=trials, storage=storage, study=study or f"tune-{name}{suffix}",
+                seeds=tuple(range(seeds)), sampler_seed=sampler_seed, per_class=per_class,
+                output_gate=output_gate, lr_decay=lr_decay)
     from tqdm.auto import tqdm
 
     study_, storage_ = load_study(spec)  # create it (and check the protocol) before any worker starts
     fail_stale_trials(study_, storage_)
+    workers = min(workers, max(1, spec.trials - counts(study_)[0]))  # a process per trial still needed, at most
     with tqdm(total=spec.trials, initial=min(counts(study_)[0], spec.trials), desc=f"tune {name}",
               disable=not progress) as bar:
         if workers == 1:
@@ -512,31 +721,49 @@ def best_entry(study, chosen=None, confirmation=None):
     return entry
 
 
+def _checked_table(path):
+    """The committed table ({} if there is none yet), every entry checked, so a corrupt file
+    is refused (ValueError naming it) instead of being overwritten."""
+    table = check_tuned_table(path)
+    for name, entry in table.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("history", []), list):
+            raise ValueError(f"{path}: the entry of {name!r} must be an object whose \"history\" is a list")
+    return table
+
+
 def write_hyperparameters(name, entry, path=None):
-    """Set ``table[name] = entry`` in hyperparameters.json: merged with the other rules'
-    entries under a file lock, written to a temporary file and renamed (atomic)."""
+    """Make ``entry`` rule ``name``'s entry in hyperparameters.json, keeping the one it replaces.
+
+    The replaced entry goes first in the new entry's ``history`` (newest first; an entry equal
+    to the new one is not repeated). The table is merged with the other rules' entries under a
+    lock on its folder, checked (a corrupt file is refused, not overwritten) and replaced
+    atomically. Returns the entry replaced (without its history), or None.
+    """
     path = Path(path or HYPERPARAMETERS_FILE)
-    path.parent.mkdir(parents=True, exist_ok=True)
     folder = os.open(path.parent, os.O_RDONLY)  # the lock: on the folder, so no lock file is left behind
     try:
         fcntl.flock(folder, fcntl.LOCK_EX)
-        table = json.loads(path.read_text()) if path.exists() else {}
-        table[name] = entry
+        table = _checked_table(path)
+        previous = dict(table.get(name) or {})
+        history = previous.pop("history", [])
+        entry = {k: v for k, v in entry.items() if k != "history"}
+        replaced = previous if previous and previous != entry else None
+        if replaced:
+            history = [replaced, *history]
+        table[name] = {**entry, "history": history} if history else entry
         text = json.dumps(dict(sorted(table.items())), indent=2)
         text = re.sub(r"\[\s+([^\[\]{}]*?)\s+\]", lambda m: "[" + re.sub(r",\s+", ", ", m[1]) + "]", text)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            f.write(text + "\n")
-        os.chmod(tmp, 0o644)  # mkstemp makes it private
-        os.replace(tmp, path)
+        with _writing(path):
+            atomic.write_text(path, text + "\n")
     finally:
         os.close(folder)
-    return path
+    return replaced
 
 
 def plot_study(study, name, out=None):
     """Optimisation history, parameter importances and slices of a study, saved as
-    ``tuning_<name>_{history,importances,slice}.png`` and ``.svg`` under ``out``."""
+    ``tuning_<name>_{history,importances,slice}.png`` and ``.svg`` under ``out``, each
+    atomically; the same study gives the same bytes (no dates, fixed SVG ids)."""
     import matplotlib
     import matplotlib.pyplot as plt
     from optuna.visualization import matplotlib as ovm
@@ -546,10 +773,11 @@ def plot_study(study, name, out=None):
     complete = [t for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE]
     plots = {"history": ovm.plot_optimization_history, "slice": ovm.plot_slice}
     if len(complete) >= 2:
-        plots["importances"] = ovm.plot_param_importances
+        plots["importances"] = ovm.plot_param_importances  # PED-ANOVA: deterministic
     objective = f"mean val acc ({len(study.user_attrs['protocol']['seeds'])} seeds)"
     paths = []
-    with warnings.catch_warnings(), matplotlib.rc_context():  # optuna switches to ggplot: keep it local
+    # optuna switches to ggplot: keep it local
+    with warnings.catch_warnings(), matplotlib.rc_context({"svg.hashsalt": "dendritic"}):
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         for kind, plot in plots.items():
             axes = plot(study)
@@ -570,12 +798,25 @@ def plot_study(study, name, out=None):
             figure.suptitle(f"{study.study_name}: {len(complete)} complete trials", fontsize=10)
             if kind != "slice":
                 figure.tight_layout()
-            for suffix in ("png", "svg"):
-                path = out / f"tuning_{name}_{kind}.{suffix}"
-                figure.savefig(path, dpi=120, bbox_inches="tight")
-                paths.append(path)
-            plt.close(figure)
+            try:
+                for suffix, metadata in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
+                    path = out / f"tuning_{name}_{kind}.{suffix}"
+                    with _writing(path):
+                        atomic.save_figure(figure, path, dpi=120, bbox_inches="tight", metadata=metadata)
+                    paths.append(path)
+            finally:
+                plt.close(figure)
     return paths
+
+
+@contextmanager
+def _writing(path):
+    """An OSError while writing ``path`` (a full disk, a folder made read-only) as a one-line error
+    naming it; the atomic write has left ``path`` as it was."""
+    try:
+        yield
+    except OSError as error:
+        raise ValueError(f"cannot write {path}: {error.strerror or error}; it is left as it was") from None
 
 
 def _bayes():
@@ -584,35 +825,69 @@ def _bayes():
     return BAYES_ACCURACY
 
 
+def check_write(per_class, table=None, figures=None):
+    """``--write``, checked before any work: the poster's data, a readable committed table
+    (a corrupt one is refused, never replaced) and writable folders."""
+    table, figures = Path(table or HYPERPARAMETERS_FILE), Path(figures or FIGURES)
+    if per_class != POSTER_PER_CLASS:
+        raise ValueError(f"--write needs the poster's data (--per-class {POSTER_PER_CLASS}), got --per-class "
+                         f"{per_class}: a study on a smaller spiral is for looking only")
+    _checked_table(table)
+    atomic.writable_file("--write", table)
+    atomic.writable_folder("--write", figures)
+
+
+def write_results(study, name, entry, table=None, figures=None):
+    """``tune --write``: redraw the study's figures, then make ``entry`` rule ``name``'s tuned
+    entry (the figures first: the table is what ``config="tuned"`` reads, so it changes last).
+    Each file is replaced whole or not at all. Returns the entry replaced, or None."""
+    for path in plot_study(study, name, figures):
+        if path.suffix == ".png":
+            print(f"wrote {path}")
+    replaced = write_hyperparameters(name, entry, table)
+    print(f"wrote {Path(table or HYPERPARAMETERS_FILE)}")
+    if replaced:
+        old = replaced.get("value")
+        score = f"{old:.4f}" if isinstance(old, (int, float)) else "unknown"
+        if isinstance(old, (int, float)) and old > entry["value"]:
+            score += ", higher than the new one"
+        print(f"replaced {name}'s entry (mean val acc {score}, study {replaced.get('study')!r}, "
+              f"{replaced.get('trials')} trials); it is kept in the entry's history")
+    return replaced
+
+
 def main(args):
-    """``python -m dendritic tune``: run the study, then write hyperparameters.json and the figures."""
-    per_class = getattr(args, "per_class", POSTER_PER_CLASS)
-    checks.integer("confirm", args.confirm, 0)
-    study = tune(args.rule, args.trials, storage=args.storage, study=args.study, seeds=args.seeds,
-                 sampler_seed=args.sampler_seed, workers=args.workers, per_class=per_class,
+    """``python -m dendritic tune``: run the study and report its best; with ``--write``, also make it
+    the rule's tuned entry in hyperparameters.json and redraw the tuning figures."""
+    confirm_ = _integer("confirm", args.confirm, 0, MAX_CONFIRM)
+    if args.write:
+        check_write(args.per_class)
+    storage = args.storage if args.storage is not None else (COMMITTED_STORAGE if args.write else scratch_storage())
+    study = tune(args.rule, args.trials, storage=storage, study=args.study, seeds=args.seeds,
+                 sampler_seed=args.sampler_seed, workers=args.workers, per_class=args.per_class,
                  output_gate=not args.ungated_output, lr_decay=args.lr_decay, progress=True)
     complete, running, pruned, failed = counts(study)
     best = study.best_trial
-    print(f"study {study.study_name!r} in {describe_storage(args.storage)}: {complete} complete, "
+    print(f"study {study.study_name!r} in {describe_storage(storage)}: {complete} complete, "
           f"{pruned} pruned, {failed} failed, {running} running")
     print(f"best trial {best.number}: mean val acc {best.value:.4f} over seeds "
           f"{study.user_attrs['protocol']['seeds']}  {json.dumps(trial_params(study, best))}")
     chosen, rows = best, None
-    if args.confirm:
-        chosen, rows = confirm(study, args.confirm, progress=True)
+    if confirm_:
+        chosen, rows = confirm(study, confirm_, progress=True)
         print(f"{'trial':>5} {'search':>7} {'new seeds':>9} {'all':>7}   (mean val acc; new seeds {rows[0]['seeds'][args.seeds:]})")
         for r in rows:
             print(f"{r['trial']:>5} {r['value']:>7.4f} {r['confirmed']:>9.4f} {r['mean']:>7.4f}"
                   f"{'   <- chosen' if r['trial'] == chosen.number else ''}")
-    if args.no_write:
+    if not args.write and args.per_class != POSTER_PER_CLASS:
+        print(f"nothing written: a study on a smaller spiral (--per-class {args.per_class}) is for looking only")
         return 0
-    if per_class != POSTER_PER_CLASS:
-        print(f"not writing {HYPERPARAMETERS_FILE.name} or figures: --per-class {per_class} is not the poster's data")
+    if not args.write:
+        again = "--write" if args.storage is not None else f"--write --storage {storage}"
+        print(f"nothing written; to make trial {chosen.number} rule {args.rule}'s tuned entry "
+              f"({describe_storage(HYPERPARAMETERS_FILE)}, figures/tuning_{args.rule}_*), run this again with {again}")
         return 0
     entry = best_entry(study, chosen, rows)
-    entry["storage"] = describe_storage(args.storage)
-    print(f"wrote {write_hyperparameters(args.rule, entry)}")
-    for path in plot_study(study, args.rule):
-        if path.suffix == ".png":
-            print(f"wrote {path}")
+    entry["storage"] = describe_storage(storage)
+    write_results(study, args.rule, entry)
     return 0

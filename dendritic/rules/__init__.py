@@ -34,7 +34,7 @@ def tuned_hyperparameters(name, path=None):
     checkout, else from the copy installed with the package."""
     path = path or _table_path()
     if not Path(path).exists():
-        raise ValueError(f"config 'tuned' needs {path}; run `python -m dendritic tune --rule {name}` first")
+        raise ValueError(f"config 'tuned' needs {path}; run `python -m dendritic tune --rule {name} --write` first")
     table = _read_table(path)
     if name not in table:
         raise ValueError(f"config 'tuned' has no entry for rule {name!r} in {path}; tuned rules: {', '.join(table)}")
@@ -62,7 +62,9 @@ def check_tuned_table(path=None):
 
 def _read_table(path):
     try:
-        table = json.loads(Path(path).read_text())
+        table = json.loads(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not UTF-8 text; restore it, e.g. git checkout -- {path}") from None
     except json.JSONDecodeError as error:
         raise ValueError(f"{path} is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno}); "
                          f"restore it, e.g. git checkout -- {path}") from None

@@ -107,9 +107,12 @@ def suggest(trial, name, hidden_layers=2):
     """
     params = {"lr": trial.suggest_float("lr", 1e-5, 0.5, log=True)}
     if name in INTERNEURON_RULES:
-        params["lr_rec"] = [trial.suggest_float(f"lr_rec_{l}", 1e-5, 1.0, log=True)
+        high = 1.99 if name == "stable_interneuron" else 1.0  # the normalised step is stable below 2
+        params["lr_rec"] = [trial.suggest_float(f"lr_rec_{l}", 1e-5 if high == 1.0 else 1e-3, high, log=True)
                             for l in range(1, hidden_layers + 1)]
         params["lr_bias"] = trial.suggest_float("lr_bias", 1e-5, 1.0, log=True)
+    if name == "stable_interneuron":  # with stable interneurons, are the original code's clamps still needed?
+        params["clamp"] = trial.suggest_categorical("clamp", [True, False])
     if name in ("nonlinear_interneuron", "dale"):  # the interneurons' own rate (notebook 06)
         params["lr_int"] = trial.suggest_float("lr_int", 1e-4, 1.0, log=True)
     if name == "kolen_pollack":  # Kolen-Pollack's weight decay per step
@@ -129,7 +132,7 @@ def rule_params(name, optuna_params, options=None):
         rec = sorted((int(k.rsplit("_", 1)[1]), v) for k, v in optuna_params.items() if k.startswith("lr_rec_"))
         params["lr_rec"] = [v for _, v in rec]
         params["lr_bias"] = optuna_params["lr_bias"]
-    params.update({k: optuna_params[k] for k in ("lr_int", "decay", "balance") if k in optuna_params})
+    params.update({k: optuna_params[k] for k in ("lr_int", "decay", "balance", "clamp") if k in optuna_params})
     return {**params, **(options or {})}
 
 

@@ -8,7 +8,12 @@ All of it is computed from the compartments the rule's own kernels leave in the 
 - update angle: arccos of the cosine between the rule's update (dW_l = lr N_l (x) pre_{l-1},
   db_l = lr_bias N_l) and backprop's on the same sample and weights, per layer and all together;
 - cancellation: mean (D^F)^2 per hidden layer, and the fraction cancelled 1 - |D^F| / |I_TD^F|;
-- alignment: the angle between B_l and W_{l+1}^T, flattened (90 = unrelated, 0 = the transpose).
+- alignment: the angle between B_l and W_{l+1}^T, flattened (90 = unrelated, 0 = the transpose);
+- for the linear interneuron rules, the interneurons' loop gain g = lr_rec p.a (normalised:
+  lr_rec p.a / (eps + p.a)), p = clamp(a, 0, 1): each anti-Hebbian step multiplies the residual by
+  1 - g, so they cancel only while g < 2 (``docs/science.md``); the angle between the rule's nudge
+  and temporal contrast's on the same sample (rule 3 = rule 2 + f'(z) D^F); and the best a linear
+  interneuron can cancel (``linear_cancellation_floor``).
 """
 
 import numpy as np
@@ -16,7 +21,7 @@ import numpy as np
 from .circuit import KINDS
 from .jit import Kernel, helper, numba
 
-NUDGE, PRESYNAPTIC = KINDS.index("nudge"), KINDS.index("presynaptic")
+NUDGE, PRESYNAPTIC, ACTIVITY = KINDS.index("nudge"), KINDS.index("presynaptic"), KINDS.index("activity")
 TOP_DOWN_FORWARD, DENDRITE_FORWARD = KINDS.index("top_down_forward"), KINDS.index("dendrite_forward")
 #: The compartment states ``train(record_every=k)`` keeps per layer.
 RECORDED_STATES = ("activity", "dendrite_forward", "dendrite_backward", "nudge")
@@ -80,6 +85,31 @@ def _cancellation(cells, units, out):
             out[m, l - 1, 1] = 1 - np.sqrt(dd) / np.sqrt(tt) if np.sqrt(tt) > 1e-6 else np.nan
 
 
+def _nudge_angles(cells, reference, units, out):
+    """out[m, l - 1] = angle between the nudges N_l of ``cells`` and ``reference`` (hidden layers)."""
+    L = len(units) - 2
+    for m in range(cells.shape[0]):
+        for l in range(1, L):
+            uv, uu, vv = 0.0, 0.0, 0.0
+            for i in range(units[l], units[l + 1]):
+                u, v = float(cells[m, NUDGE, i]), float(reference[m, NUDGE, i])
+                uv += u * v
+                uu += u * u
+                vv += v * v
+            out[m, l - 1] = _degrees(uv, uu, vv)
+
+
+def _gains(cells, units, rates, normalize, floor, out):
+    """out[m, l - 1] = lr_rec_l p.a (or lr_rec_l p.a / (floor + p.a)), p = the presynaptic clamp(a, 0, 1)."""
+    L = len(units) - 2
+    for m in range(cells.shape[0]):
+        for l in range(1, L):
+            energy = 0.0
+            for i in range(units[l], units[l + 1]):
+                energy += float(cells[m, PRESYNAPTIC, i]) * float(cells[m, ACTIVITY, i])
+            out[m, l - 1] = rates[l - 1] * (energy / (floor + energy) if normalize else energy)
+
+
 def _matrix_angles(B, W, out):
     """out[m] = angle between B[m] [n, k] and W[m]^T (W [k, n]), flattened."""
     for m in range(B.shape[0]):
@@ -98,13 +128,17 @@ def _signatures():
     cells, units = t.float32[:, :, ::1], t.int64[::1]
     return dict(angles=t.void(cells, cells, units, t.float64, t.float64, t.boolean, t.float64[:, ::1]),
                 cancellation=t.void(cells, units, t.float64[:, :, ::1]),
-                matrix_angles=t.void(t.float32[:, :, ::1], t.float32[:, :, ::1], t.float64[::1]))
+                matrix_angles=t.void(t.float32[:, :, ::1], t.float32[:, :, ::1], t.float64[::1]),
+                nudge_angles=t.void(cells, cells, units, t.float64[:, ::1]),
+                gains=t.void(cells, units, t.float64[::1], t.boolean, t.float64, t.float64[:, ::1]))
 
 
 _angles_kernel = Kernel(_angles, lambda: _signatures()["angles"])
 _cancellation_kernel = Kernel(_cancellation, lambda: _signatures()["cancellation"])
 _matrix_angles_kernel = Kernel(_matrix_angles, lambda: _signatures()["matrix_angles"])
-KERNELS = (_angles_kernel, _cancellation_kernel, _matrix_angles_kernel)
+_nudge_angles_kernel = Kernel(_nudge_angles, lambda: _signatures()["nudge_angles"])
+_gains_kernel = Kernel(_gains, lambda: _signatures()["gains"])
+KERNELS = (_angles_kernel, _cancellation_kernel, _matrix_angles_kernel, _nudge_angles_kernel, _gains_kernel)
 
 
 def angles_from(circuit, reference, lr, lr_bias):
@@ -147,16 +181,64 @@ def alignment(B, W_above):
     return out
 
 
-def backprop_reference(circuit, inputs, classes):
-    """Backprop's compartments on the same weights and samples (inputs [S, n_0], classes [S])."""
-    from .rules.backprop import Backprop
-
+def reference_phases(rule, circuit, inputs, classes):
+    """Another rule's compartments on ``circuit``'s weights and samples (inputs [S, n_0], classes [S]).
+    ``rule`` must keep no synapses of its own (backprop, temporal contrast with B = W^T)."""
     reference = circuit._replace(cells=np.zeros_like(circuit.cells), state=np.zeros((circuit.params.shape[0], 1), np.float32))
-    rule = Backprop(lr=1.0)
     h = rule.numbers(tuple(circuit.sizes))
     for m in range(circuit.params.shape[0]):
         rule.phases(reference, m, inputs[m], int(classes[m]), h)
     return reference
+
+
+def backprop_reference(circuit, inputs, classes):
+    """Backprop's compartments on the same weights and samples (rates 1)."""
+    from .rules.backprop import Backprop
+
+    return reference_phases(Backprop(lr=1.0), circuit, inputs, classes)
+
+
+def nudge_angles(circuit, reference):
+    """Per hidden layer, the angle between the nudges of ``circuit`` and ``reference``: "nudge_angle/layer{l}"."""
+    L = len(circuit.sizes) - 1
+    out = np.zeros((circuit.cells.shape[0], max(L - 1, 0)))
+    _nudge_angles_kernel(circuit.cells, reference.cells, circuit.units, out)
+    return {f"nudge_angle/layer{l}": out[:, l - 1] for l in range(1, L)}
+
+
+def interneuron_gains(rule, circuit, scale=1.0):
+    """The linear interneurons' loop gain g per hidden layer ("gain/layer{l}", [S]): the residual of the
+    next anti-Hebbian step is (1 - g) times this one; stable while g < 2. ``scale``: the learning-rate
+    factor of the step (``rule.lr_factor``)."""
+    from .rules.interneuron import ENERGY_FLOOR, per_hidden_layer
+
+    L = len(circuit.sizes) - 1
+    rates = np.array(per_hidden_layer("lr_rec", rule.lr_rec, tuple(circuit.sizes)), dtype=np.float64) * scale
+    out = np.zeros((circuit.cells.shape[0], max(L - 1, 0)))
+    _gains_kernel(circuit.cells, circuit.units, rates, bool(rule.normalize), ENERGY_FLOOR, out)
+    return {f"gain/layer{l}": out[:, l - 1] for l in range(1, L)}
+
+
+def linear_cancellation_floor(net, X):
+    """The best a linear interneuron matrix R_l can cancel the top-down input W_{l+1}^T a_{l+1} on the
+    points X: min over R of |W_{l+1}^T a_{l+1} + R a_l| relative to |W_{l+1}^T a_{l+1}|, summed over
+    the points (least squares, float64). The top-down input is a nonlinear function of a_l, so the
+    floor is above 0. Returns [S, L - 1]: the residual's fraction of the top-down input."""
+    import torch
+
+    weights, _, _ = net.stacked()
+    with torch.no_grad():
+        _, activities = net.somas_and_activities(torch.as_tensor(X, dtype=torch.float32))
+    activities = [a if net.ensemble else a[None] for a in activities]
+    out = np.zeros((net.members, net.layers - 1))
+    for m in range(net.members):
+        for l in range(1, net.layers):
+            a = activities[l - 1][m].double().numpy()                                    # [n, n_l]
+            top_down = activities[l][m].double().numpy() @ weights[l][m].double().numpy()  # [n, n_l]: W^T a_{l+1}
+            R, *_ = np.linalg.lstsq(a, -top_down, rcond=None)                            # a R ~ -top-down
+            residual = top_down + a @ R
+            out[m, l - 1] = np.sqrt((residual ** 2).sum() / max((top_down ** 2).sum(), 1e-300))
+    return out
 
 
 def cancellation_residual(rule, net, X):
@@ -234,17 +316,23 @@ def update_angles(rule, net, x, target):
 class Recorder:
     """Bounded, opt-in recording during ``train``: every k steps, before that step's update."""
 
-    def __init__(self, rule):
-        self.rule = rule
+    def __init__(self, rule, steps):
+        self.rule, self.steps = rule, steps
         self.rows = []
 
     def record(self, step, circuit, inputs, classes):
         """``circuit`` holds the rule's compartments for sample ``step`` (its phases just ran)."""
+        from .rules.temporal_contrast import TemporalContrast
+
         row = {"step": np.array(step)}
         reference = backprop_reference(circuit, inputs, classes)
         row.update({f"angle/{k}": v for k, v in angles_from(circuit, reference, self.rule.lr, self.rule.lr_bias).items()})
-        if "top_down_forward" in self.rule.compartments:
+        if "top_down_forward" in self.rule.compartments:  # dendrite-targeting interneurons
             row.update(cancellation_from(circuit))
+            contrast = TemporalContrast(output_gate=self.rule.output_gate)  # rule 2 on the same weights and sample
+            row.update(nudge_angles(circuit, reference_phases(contrast, circuit, inputs, classes)))
+            if hasattr(self.rule, "normalize"):  # the linear interneurons R_l
+                row.update(interneuron_gains(self.rule, circuit, self.rule.lr_factor(step, self.steps)))
         for l, (B, W_above) in enumerate(self.rule.top_down_pairs(circuit), start=1):
             row[f"alignment/layer{l}"] = alignment(B, W_above)
         for l in range(1, len(circuit.sizes)):

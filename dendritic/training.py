@@ -174,7 +174,7 @@ def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=Non
     if record_every is not None:
         record_every = checks.integer("record_every", record_every, max(1, math.ceil(steps / MAX_RECORDS)))
         from .diagnostics import Recorder
-        recorder = Recorder(rule)
+        recorder = Recorder(rule, steps)
 
     order = torch.stack([sample_order(s, len(y_train), epochs) for s in seeds], dim=1)  # [steps, S]
     inputs = np.ascontiguousarray(X_train[order].numpy())                            # [steps, S, n_0]

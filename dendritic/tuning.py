@@ -111,8 +111,6 @@ def suggest(trial, name, hidden_layers=2):
         params["lr_rec"] = [trial.suggest_float(f"lr_rec_{l}", 1e-5 if high == 1.0 else 1e-3, high, log=True)
                             for l in range(1, hidden_layers + 1)]
         params["lr_bias"] = trial.suggest_float("lr_bias", 1e-5, 1.0, log=True)
-    if name == "stable_interneuron":  # with stable interneurons, are the original code's clamps still needed?
-        params["clamp"] = trial.suggest_categorical("clamp", [True, False])
     if name in ("nonlinear_interneuron", "dale"):  # the interneurons' own rate (notebook 06)
         params["lr_int"] = trial.suggest_float("lr_int", 1e-4, 1.0, log=True)
     if name == "kolen_pollack":  # Kolen-Pollack's weight decay per step

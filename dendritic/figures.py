@@ -18,12 +18,13 @@ import numpy as np
 from .paths import FIGURES
 from .plots import (decision_map, format_p, plot_accuracy_comparison, plot_angles, plot_architecture,
                     plot_cancellation, plot_decision_map, plot_layer_activity, plot_learning_curve, plot_neuron,
+                    plot_interneuron_gain, plot_nudge_angle_against_residual, plot_recorded, plot_residual_fraction,
                     plot_spiral, plot_top_down_alignment, smooth)
 from .rules import BEYOND, RULES
 from .style import (CLASS_COLORS, CONFIG_LABELS, DENDRITE_COLOR, FAMILY_ORDER, INTERNEURON_COLOR, LAYER_COLORS,
                     NUDGE_COLOR, RULE_COLORS, RULE_LABELS, SOMA_COLOR, SPLIT_MARKERS, STYLE, figure, rule_label, style)
 
-__all__ = ["NAMES", "fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "save",
+__all__ = ["NAMES", "fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8", "save",
            # re-exported for notebooks
            "CLASS_COLORS", "CONFIG_LABELS", "DENDRITE_COLOR", "FAMILY_ORDER", "INTERNEURON_COLOR", "LAYER_COLORS",
            "NUDGE_COLOR", "RULE_COLORS", "RULE_LABELS", "SOMA_COLOR", "SPLIT_MARKERS", "STYLE", "decision_map",
@@ -292,6 +293,60 @@ def fig7(results, window=15):
     return fig
 
 
+#: Fig. 8's runs: the interneuron rule at the poster's and the tuned rates, the stable rule and the
+#: nonlinear interneurons (tuned), each with a colour, and temporal contrast as the reference.
+INTERNEURON_STUDY = {("poster", "interneuron"): ("interneurons, poster", "#969696"),
+                     ("tuned", "interneuron"): ("interneurons, tuned", RULE_COLORS["interneuron"]),
+                     ("tuned", "stable_interneuron"): ("stable interneurons, tuned", RULE_COLORS["stable_interneuron"]),
+                     ("tuned", "nonlinear_interneuron"): ("nonlinear interneurons, tuned",
+                                                          RULE_COLORS["nonlinear_interneuron"])}
+CONTRAST = ("tuned", "temporal_contrast")
+
+
+def fig8(results, floors=None, window=15):
+    """Fig. 8: when do the poster's interneurons cancel, and what does it buy?
+
+    ``results``: {(config, rule): TrainResult} trained with ``record_every``, holding the runs of
+    ``INTERNEURON_STUDY`` (and ``CONTRAST``, the reference); ``floors``: {hidden layer: the best
+    fraction a linear interneuron matrix leaves} (``diagnostics.linear_cancellation_floor``).
+    A: the linear interneurons' loop gain g (stable below 2); B: the residual as a fraction of the
+    top-down input; C: each rule's update angle to backprop (all layers); D: the angle between
+    rule 3's nudge and rule 2's against the residual, hidden layer 2.
+    """
+    grid = _grid(results)
+    runs = {key: grid[key] for key in INTERNEURON_STUDY if key in grid and grid[key].records}
+    if not runs:
+        raise ValueError(f"results must include interneuron runs trained with record_every: {list(INTERNEURON_STUDY)}")
+    with style():
+        fig = figure(13.5, 8.2)
+        (a, b), (c, d) = fig.subplots(2, 2)
+        for key, result in runs.items():
+            label, color = INTERNEURON_STUDY[key]
+            if any(k.startswith("gain/") for k in result.records):
+                plot_interneuron_gain(a, result, label=label, color=color, window=window)
+            plot_residual_fraction(b, result, label=label, color=color, window=window)
+            plot_recorded(c, result, "angle/all", label=label, color=color, window=window)
+            plot_nudge_angle_against_residual(d, result, layer=2, label=label, color=color)
+        for layer, value in (floors or {}).items():
+            b.axhline(value, color="0.2", lw=1.2, ls=":" if layer == 1 else "-.", zorder=0,
+                      label=f"best linear interneurons, hidden {layer}: {100 * value:.1f} %")
+        if CONTRAST in grid and grid[CONTRAST].records:
+            plot_recorded(c, grid[CONTRAST], "angle/all", label="temporal contrast, tuned (reference)",
+                          color=RULE_COLORS["temporal_contrast"], window=window, ls="--")
+        a.set_title("A  stability: each anti-Hebbian step multiplies the residual by 1 - g", loc="left")
+        b.set_title("B  cancellation: what the dendrite keeps of its own top-down input", loc="left")
+        c.set(ylabel="angle to backprop's update, all layers (°)")
+        c.set_ylim(0, 95)
+        c.set_title("C  the update: rule 3 = rule 2 + f'(z) $D^F$", loc="left")
+        d.set_title("D  the smaller the residual, the closer to rule 2's nudge (hidden 2)", loc="left")
+        for ax in (a, b, c):
+            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        d.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        n = len(next(iter(runs.values())).seeds)
+        fig.suptitle(f"When do the interneurons cancel? (median of {n} seeds, band: interquartile range)", fontsize=11)
+    return fig
+
+
 def save(fig, name, out=None):
     """Write ``fig`` as ``out/name.png`` and ``out/name.svg``, each atomically; return the two paths."""
     from . import atomic
@@ -309,4 +364,4 @@ def save(fig, name, out=None):
 
 NAMES = dict(fig1="fig1_neuron_and_network", fig2="fig2_task_and_learned_maps", fig3="fig3_learning_curves",
              fig4="fig4_accuracy_comparison", fig5="fig5_updates_vs_backprop",
-             fig6="fig6_beyond_the_poster", fig7="fig7_beyond_alignment")
+             fig6="fig6_beyond_the_poster", fig7="fig7_beyond_alignment", fig8="fig8_interneuron_cancellation")

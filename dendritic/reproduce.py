@@ -5,7 +5,7 @@
 2. train the poster's rules on 10 seeds per configuration and the variants beyond the poster on
    10 seeds under "tuned" (``dendritic.experiments``), recording what Figs. 3, 5 and 7 show;
 3. bring ``data/comparison.csv`` and its summary up to date (``dendritic.results.update``);
-4. draw Figs. 1-7 and write each as PNG and SVG, atomically.
+4. draw Figs. 1-8 and write each as PNG and SVG, atomically.
 
 ``--quick`` (CI) trains 3 seeds on a smaller spiral, draws Figs. 4 and 6 from that run and never
 writes to ``data/``.
@@ -13,6 +13,8 @@ writes to ``data/``.
 
 from pathlib import Path
 import time
+
+import numpy as np
 
 from . import atomic, experiments, results
 from .paths import FIGURES
@@ -27,6 +29,7 @@ def main(args):
     """Run the command (``args``: quick, out, retrain); ValueError for bad input, before any work."""
     from . import figures
     from .data import spiral_data
+    from .diagnostics import linear_cancellation_floor
     from .stats import summarize
 
     start = time.perf_counter()
@@ -67,6 +70,10 @@ def main(args):
     }
     if variants:
         drawn.update(fig6=figures.fig6(rows, summary), fig7=figures.fig7(trained))
+    study = ("tuned", "stable_interneuron")
+    if study in runs:  # Fig. 8: the best a linear interneuron can cancel, on the stable rule's trained networks
+        floors = np.median(linear_cancellation_floor(runs[study].net, data.val[0]), axis=0)
+        drawn["fig8"] = figures.fig8(trained, {l: float(v) for l, v in enumerate(floors, start=1)})
     for key, fig in drawn.items():
         png, svg = figures.save(fig, figures.NAMES[key], out)
         print(f"wrote {png} and {svg.name}")

@@ -16,13 +16,14 @@ from contextlib import contextmanager
 #: weight transport, reds and purples for the interneuron circuits.
 RULE_COLORS = {"backprop": "#4d4d4d", "temporal_contrast": "#2c7bb6", "interneuron": "#d7191c",
                "feedback_alignment": "#41b6c4", "kolen_pollack": "#253494",
-               "nonlinear_interneuron": "#f46d43", "dale": "#7b3294"}
+               "stable_interneuron": "#1b7837", "nonlinear_interneuron": "#f46d43", "dale": "#7b3294"}
 RULE_LABELS = {"backprop": "Backprop", "temporal_contrast": "Temporal contrast", "interneuron": "Interneurons",
                "feedback_alignment": "Feedback alignment", "kolen_pollack": "Kolen-Pollack",
-               "nonlinear_interneuron": "Nonlinear interneurons", "dale": "Dale's law"}
+               "stable_interneuron": "Stable interneurons", "nonlinear_interneuron": "Nonlinear interneurons",
+               "dale": "Dale's law"}
 #: Fig. 6's order: backprop, then each variant beside the poster rule it changes.
 FAMILY_ORDER = ("backprop", "temporal_contrast", "feedback_alignment", "kolen_pollack",
-                "interneuron", "nonlinear_interneuron", "dale")
+                "interneuron", "stable_interneuron", "nonlinear_interneuron", "dale")
 CONFIG_LABELS = {"poster": "poster hyperparameters", "tuned": "tuned hyperparameters (Optuna)"}
 #: One colour per class of the spiral (decision maps, data, activity).
 CLASS_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a")

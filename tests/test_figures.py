@@ -94,9 +94,27 @@ def test_fig7_draws_each_variants_angles_alignment_and_cancellation(beyond_runs)
     from matplotlib.colors import to_hex
     drawn = {to_hex(line.get_color()) for line in alignment.lines if line.get_gid() != "unrelated"}
     assert drawn == {figures.RULE_COLORS[n] for n in ("feedback_alignment", "kolen_pollack", "dale")}
-    # the cancellation residual of the two interneuron circuits
+    # the cancellation residual of the three interneuron circuits
     assert sorted(t.split("  ", 1)[1] for t in titles if t.endswith("cancellation")) == \
-        ["Dale's law: cancellation", "Nonlinear interneurons: cancellation"]
+        ["Dale's law: cancellation", "Nonlinear interneurons: cancellation", "Stable interneurons: cancellation"]
+
+
+def test_fig8_draws_gain_cancellation_angles_and_nudges(runs, beyond_runs):
+    """Fig. 8: the linear interneurons' loop gain with the line at 2, the residual fraction with the
+    linear floors, the update angles with temporal contrast's as the reference, the nudge angles."""
+    tuned = _runs([("tuned", "interneuron"), ("tuned", "temporal_contrast")])
+    results = {key: result for key, (result, _) in {**runs, **beyond_runs, **tuned}.items()}
+    fig = figures.fig8(results, floors={1: 0.03, 2: 0.15})
+    _drawn(fig)
+    gain, residual, angles, nudges = fig.axes[:4]
+    assert any(line.get_gid() == "stability" and line.get_ydata()[0] == 2 for line in gain.lines)
+    labels = [line.get_label() for line in residual.lines]
+    assert "best linear interneurons, hidden 2: 15.0 %" in labels
+    assert sum(label.startswith("stable interneurons, tuned") for label in labels) == 2  # one per hidden layer
+    assert "temporal contrast, tuned (reference)" in [line.get_label() for line in angles.lines]
+    assert len([line for line in nudges.lines if line.get_label().endswith("tuned")]) == 3
+    with pytest.raises(ValueError, match="record_every"):
+        figures.fig8({})
 
 
 def test_alignment_line_is_the_median_of_the_recorded_angles(beyond_runs):

@@ -124,3 +124,81 @@ def plot_dendrite_saturation(ax, result, window=15):
     ax.set_ylabel("dendrites at the clamp")
     ax.legend(fontsize=8)
     return ax
+
+
+# --- when do the interneurons cancel? (Fig. 8) ---------------------------------------------------
+def plot_interneuron_gain(ax, result, label=None, color=None, window=15):
+    """The linear interneurons' loop gain g = lr_rec p.a per hidden layer over training (solid: hidden 1,
+    dashed: hidden 2), log axis: each anti-Hebbian step multiplies the residual by 1 - g, so the
+    interneurons cancel only below g = 2 (dotted line). Needs ``gain/layer{l}`` records. Returns ``ax``."""
+    keys = layer_keys(result, "gain")
+    if not keys:
+        recorded(result, "gain/layer1")  # raises, naming what the records do have
+    steps = recorded(result, "step")
+    color = color or RULE_COLORS.get(result.rule, "C0")
+    label = label or rule_label(result.rule)
+    for key, ls in zip(keys, LINESTYLES):
+        median_band(ax, steps, recorded(result, f"gain/{key}"), color, f"{label}, {layer_name(key, hidden=True)}",
+                    window, ls=ls)
+    if not any(line.get_gid() == "stability" for line in ax.lines):
+        ax.axhline(2, color="0.3", ls=":", lw=1, gid="stability", label="stability limit g = 2")
+    ax.set_yscale("log")
+    ax.set(xlabel="training step (samples)", ylabel="interneuron loop gain $g = \\eta\\, p\\cdot a$",
+           xlim=(0, steps[-1]))
+    return ax
+
+
+def plot_residual_fraction(ax, result, label=None, color=None, window=15, floors=None):
+    """The residual |D^F| as a fraction of the top-down input |I_TD^F| per hidden layer over training
+    (solid: hidden 1, dashed: hidden 2), log axis; ``floors``: {layer: fraction} drawn as thin
+    horizontal lines, e.g. the best a linear interneuron can do (``diagnostics.linear_cancellation_floor``).
+    Returns ``ax``."""
+    keys = layer_keys(result, "cancelled")
+    if not keys:
+        recorded(result, "cancelled/layer1")
+    steps = recorded(result, "step")
+    color = color or RULE_COLORS.get(result.rule, "C0")
+    label = label or rule_label(result.rule)
+    for key, ls in zip(keys, LINESTYLES):
+        median_band(ax, steps, 1 - recorded(result, f"cancelled/{key}"), color,
+                    f"{label}, {layer_name(key, hidden=True)}", window, ls=ls)
+    for layer, value in (floors or {}).items():
+        ax.axhline(value, color="0.35", lw=0.8, ls=LINESTYLES[(layer - 1) % len(LINESTYLES)], zorder=0,
+                   label=f"best linear interneurons, hidden {layer}")
+    ax.set_yscale("log")
+    ax.set(xlabel="training step (samples)", ylabel="residual $|D^F|$ / top-down input $|I_{TD}^F|$",
+           xlim=(0, steps[-1]))
+    return ax
+
+
+def plot_recorded(ax, result, key, label=None, color=None, window=15, ls="-"):
+    """One recorded quantity (e.g. "angle/all") over training: median over members, interquartile band."""
+    steps = recorded(result, "step")
+    median_band(ax, steps, recorded(result, key), color or RULE_COLORS.get(result.rule, "C0"),
+                label or rule_label(result.rule), window, ls=ls)
+    ax.set(xlabel="training step (samples)", xlim=(0, steps[-1]))
+    return ax
+
+
+def plot_nudge_angle_against_residual(ax, result, layer=2, label=None, color=None):
+    """Each recorded sample of every member (faint dots): the angle between the rule's nudge N_l and
+    temporal contrast's on the same weights and sample, against the residual fraction |D^F| / |I_TD^F|
+    of hidden layer ``layer`` (rule 3 = rule 2 + f'(z) D^F: the smaller the residual, the closer);
+    the line is the median angle in bins of the residual. Returns ``ax``."""
+    x = 1 - np.asarray(recorded(result, f"cancelled/layer{layer}")).ravel()
+    y = np.asarray(recorded(result, f"nudge_angle/layer{layer}")).ravel()
+    keep = np.isfinite(x) & np.isfinite(y) & (x > 0)
+    x, y = x[keep], y[keep]
+    color = color or RULE_COLORS.get(result.rule, "C0")
+    ax.scatter(x, y, s=2, alpha=0.12, lw=0, color=color, rasterized=True)
+    if len(x):  # the median angle in bins of the residual (a line per rule, readable through the cloud)
+        edges = np.geomspace(x.min(), x.max() * 1.0001, 12)
+        which = np.digitize(x, edges) - 1
+        centres = [np.sqrt(edges[i] * edges[i + 1]) for i in range(len(edges) - 1) if (which == i).sum() >= 5]
+        medians = [np.median(y[which == i]) for i in range(len(edges) - 1) if (which == i).sum() >= 5]
+        ax.plot(centres, medians, "o-", color=color, ms=3, lw=1.6, label=label or rule_label(result.rule))
+    ax.set_xscale("log")
+    ax.set(xlabel=f"residual / top-down input, hidden {layer}",
+           ylabel=f"angle between the nudges of rule 3 and rule 2, hidden {layer} (°)")
+    ax.set_ylim(0, 180 if len(y) and y.max() > 95 else 95)
+    return ax

@@ -265,6 +265,7 @@ class Dale(Interneuron):
 
     name = "dale"
     phases, plasticity = phases, plasticity
+    linear_interneurons = False
 
     def __init__(self, lr=0.0774, lr_rec=(0.2, 0.2), lr_bias=0.0187, lr_int=0.05, clamp=True,
                  output_gate=True, lr_decay="constant", top_down="learned", decay=None, interneurons=None,

@@ -131,6 +131,8 @@ class Interneuron(Rule):
 
     name = "interneuron"
     phases, plasticity = phases, plasticity
+    #: Cancels with a linear matrix R_l (the interneurons' loop gain is ``diagnostics.interneuron_gains``).
+    linear_interneurons = True
     compartments = ("soma", "activity", "top_down_forward", "top_down_backward", "interneuron",
                     "dendrite_forward", "dendrite_backward", "nudge", "activity_backward")
 

@@ -1,0 +1,122 @@
+"""What the lessons (the notebooks in ``notebooks/``) share: quick mode, the exercise pattern and
+a table for results, so that the visible code of a lesson is the science.
+
+Quick mode: ``DENDRITIC_QUICK=1`` (what ``make test`` sets) runs every lesson small through the
+same code; ``lesson.size(full, quick)`` picks the number.
+
+The exercise pattern (as in Neuromatch Academy's tutorials): an exercise is a function whose body
+raises ``NotImplementedError`` until the student fills it in; the cell below it calls
+
+    hidden_nudge = lesson.exercise("Exercise 1", my_hidden_nudge, library_hidden_nudge, example, ...)
+
+which returns the student's function once it works and agrees with the library on the examples,
+and the library's until then (saying so in one line). Run All therefore runs top to bottom with
+every exercise unsolved, and checks a student's answer as soon as there is one.
+"""
+
+import os
+
+import numpy as np
+
+#: True when the lessons run small (``DENDRITIC_QUICK=1``, as in ``make test``).
+QUICK = os.environ.get("DENDRITIC_QUICK", "") not in ("", "0")
+
+
+def size(full, quick):
+    """``full`` normally, ``quick`` in quick mode.
+
+    >>> size(10, 2) in (10, 2)
+    True
+    """
+    return quick if QUICK else full
+
+
+def _as_array(value):
+    if hasattr(value, "detach"):
+        value = value.detach()
+    if isinstance(value, (list, tuple)):
+        return [_as_array(v) for v in value]
+    return np.asarray(value, dtype=float)
+
+
+def _close(got, want, rtol, atol):
+    got, want = _as_array(got), _as_array(want)
+    if isinstance(want, list):
+        return isinstance(got, list) and len(got) == len(want) and all(_close(g, w, rtol, atol) for g, w in zip(got, want))
+    return not isinstance(got, list) and got.shape == want.shape and np.allclose(got, want, rtol=rtol, atol=atol)
+
+
+def exercise(name, student, library, *examples, rtol=1e-5, atol=1e-6):
+    """The function the rest of the lesson uses for exercise ``name``.
+
+    Args:
+        student: the student's function (its body raises NotImplementedError until filled in).
+        library: the same computation by the library (the reference).
+        examples: argument tuples to compare the two on.
+    Returns ``student`` if it runs on every example and agrees with ``library`` (to rtol, atol),
+    else ``library``; prints one line saying which and why.
+
+    >>> def mine(x):
+    ...     raise NotImplementedError("Exercise 0: square x")
+    >>> exercise("Exercise 0", mine, lambda x: x * x, (3.0,)) is mine
+    Exercise 0: not solved yet; this notebook uses the library's version until you fill in mine.
+    False
+    >>> exercise("Exercise 0", lambda x: x ** 2, lambda x: x * x, (3.0,), (-1.5,)).__name__
+    Exercise 0: solved: it agrees with the library on 2 examples; this notebook now uses yours.
+    '<lambda>'
+    """
+    if not examples:
+        raise ValueError("examples must hold at least one argument tuple to compare the two functions on")
+    try:
+        answers = [student(*example) for example in examples]
+    except NotImplementedError:
+        print(f"{name}: not solved yet; this notebook uses the library's version until you fill in "
+              f"{student.__name__}.")
+        return library
+    for i, (answer, example) in enumerate(zip(answers, examples), start=1):
+        expected = library(*example)
+        if not _close(answer, expected, rtol, atol):
+            print(f"{name}: not yet right: on example {i} your answer is {_as_array(answer)!r:.200}, the library "
+                  f"gives {_as_array(expected)!r:.200}. This notebook keeps using the library's version.")
+            return library
+    print(f"{name}: solved: it agrees with the library on {len(examples)} example{'s' * (len(examples) > 1)}; "
+          "this notebook now uses yours.")
+    return student
+
+
+def table(rows, columns=None, formats=None):
+    """Rows (dicts) as an HTML table for a notebook; ``columns``: which keys, in order (default: all
+    of the first row); ``formats``: {column: format spec or callable}. Returns an object Jupyter shows.
+
+    >>> t = table([dict(rule="backprop", acc=0.9702)], formats={"acc": ".1%"})
+    >>> "97.0%" in t._repr_html_()
+    True
+    """
+    import html
+
+    rows = list(rows)
+    columns = list(columns or (rows[0] if rows else []))
+    formats = formats or {}
+
+    def cell(column, value):
+        spec = formats.get(column)
+        if callable(spec):
+            return spec(value)
+        if spec and isinstance(value, (int, float, np.number)):
+            return format(value, spec)
+        return str(value)
+
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell(c, row.get(c, '')))}</td>" for c in columns) + "</tr>"
+                   for row in rows)
+
+    class Table:
+        def _repr_html_(self):
+            return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+        def __repr__(self):
+            lines = ["  ".join(str(c) for c in columns)]
+            lines += ["  ".join(cell(c, row.get(c, "")) for c in columns) for row in rows]
+            return "\n".join(lines)
+
+    return Table()

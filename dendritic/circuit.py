@@ -165,15 +165,19 @@ class Group:
             draws of ``make`` are seeded by it.
         scratch: the group holds activities the kernels compute for each sample (an
             interneuron population's firing), not synapses.
+        transposed: the circuit keeps this matrix transposed (M^T, rows and columns swapped):
+            the kernels take M v every step, and M v = (M^T)^T v runs fastest as
+            ``linalg.matvec_t`` along M^T's contiguous rows. ``synapses`` then gives M^T.
     """
 
-    def __init__(self, name, layers, shape, make=None, attribute=None, key=None, scratch=False):
+    def __init__(self, name, layers, shape, make=None, attribute=None, key=None, scratch=False, transposed=False):
         if layers not in ("hidden", "all"):
             raise ValueError(f"layers must be 'hidden' or 'all', got {layers!r}")
         self.name, self.layers, self.shape, self.make = name, layers, shape, make
         self.attribute = attribute or name
         self.key = key or (lambda sizes, l: f"{name}{l}")
         self.scratch = scratch
+        self.transposed = transposed
 
     def layer_range(self, L):
         return range(1, L if self.layers == "hidden" else L + 1)
@@ -237,7 +241,7 @@ def pack(net, rule, members=None):
 
     groups = rule.state_groups()
     state_at = np.full((max(len(groups), 1), L + 1, 3), -1, np.int64)
-    tensors = [group.tensors(net) for group in groups]
+    tensors = [{l: (v.mT if group.transposed else v) for l, v in group.tensors(net).items()} for group in groups]
     position = 0
     for g, group in enumerate(tensors):
         for l, value in group.items():
@@ -269,7 +273,8 @@ def unpack(circuit, net, rule, members=None):
         for g, group in enumerate(rule.state_groups()):
             for l, value in group.tensors(net).items():
                 start, rows, cols = circuit.state_at[g, l]
-                value[pick] = torch.from_numpy(circuit.state[:, start:start + rows * cols].reshape(S, rows, cols))
+                stored = torch.from_numpy(circuit.state[:, start:start + rows * cols].reshape(S, rows, cols))
+                value[pick] = stored.mT if group.transposed else stored
 
 
 def weight_view(circuit, l):
@@ -278,10 +283,12 @@ def weight_view(circuit, l):
     return circuit.params[:, start:start + rows * cols].reshape(circuit.params.shape[0], rows, cols)
 
 
-def group_view(circuit, group, l):
-    """The rule's synapse group ``group`` (its index in ``rule.state_groups()``) of layer l: [S, rows, cols]."""
+def group_view(circuit, rule, group, l):
+    """The matrix of layer l of the rule's synapse group number ``group`` (its index in
+    ``rule.state_groups()``), every member: a numpy view [S, rows, cols] (untransposed)."""
     start, rows, cols = circuit.state_at[group, l]
-    return circuit.state[:, start:start + rows * cols].reshape(circuit.state.shape[0], rows, cols)
+    stored = circuit.state[:, start:start + rows * cols].reshape(circuit.state.shape[0], rows, cols)
+    return stored.transpose(0, 2, 1) if rule.state_groups()[group].transposed else stored
 
 
 def compartments(circuit, kinds, ensemble):

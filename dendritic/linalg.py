@@ -5,13 +5,13 @@ to reorder) pick an order that suits the CPU's vector width, so the same seed gi
 numbers on another machine. Here every order is written out, and nothing is compiled with
 ``fastmath``, so the compiler keeps it: same inputs, same bits, on any x86-64 CPU.
 
-- ``dot(u, v)``: eight running sums s_k over the terms i = k (mod 8), added as
-  ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)), then the leftover terms in order.
-  Eight independent sums let the CPU work on eight terms at once (the same result on a
-  4-wide or 8-wide vector unit).
-- ``matvec(M, v, out)``: out[i] = dot(M[i], v).
+- ``dot(u, v)``: sum_i u[i] v[i], left to right.
+- ``matvec(M, v, out)``: out[i] = dot(M[i], v), four rows at a time (the four sums run side
+  by side; each is still left to right).
 - ``matvec_t(M, v, out)``: out = M^T v, as out += M[j] v[j] for j = 0, 1, ...: each out[i]
-  is summed in the order of j, and the eight-wide work runs over i.
+  is summed in the order of j, and the vector unit works along the contiguous rows of M (the
+  fast direction: the circuit stores a matrix whose product is taken every step transposed,
+  so that this is the one it uses, see ``dendritic.circuit``).
 - ``add_outer(M, alpha, u, v)``: M[i, j] += (alpha u[i]) v[j], element by element.
 """
 
@@ -24,32 +24,32 @@ f32 = np.float32
 
 @helper
 def dot(u, v):
-    """sum_i u[i] v[i] (float32) in the fixed order of the module docstring."""
-    n = len(u)
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = f32(0)
-    i = 0
-    while i + 8 <= n:
-        s0 += u[i] * v[i]
-        s1 += u[i + 1] * v[i + 1]
-        s2 += u[i + 2] * v[i + 2]
-        s3 += u[i + 3] * v[i + 3]
-        s4 += u[i + 4] * v[i + 4]
-        s5 += u[i + 5] * v[i + 5]
-        s6 += u[i + 6] * v[i + 6]
-        s7 += u[i + 7] * v[i + 7]
-        i += 8
-    total = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-    while i < n:
+    """sum_i u[i] v[i] (float32), left to right."""
+    total = f32(0)
+    for i in range(len(u)):
         total += u[i] * v[i]
-        i += 1
     return total
 
 
 @helper
 def matvec(M, v, out):
-    """out = M v: M [n, k], v [k], out [n]."""
-    for i in range(M.shape[0]):
+    """out = M v: M [n, k], v [k], out [n]; each out[i] = dot(M[i], v), four rows at a time."""
+    rows, cols = M.shape
+    i = 0
+    while i + 4 <= rows:
+        s0 = s1 = s2 = s3 = f32(0)
+        r0, r1, r2, r3 = M[i], M[i + 1], M[i + 2], M[i + 3]
+        for j in range(cols):
+            x = v[j]
+            s0 += r0[j] * x
+            s1 += r1[j] * x
+            s2 += r2[j] * x
+            s3 += r3[j] * x
+        out[i], out[i + 1], out[i + 2], out[i + 3] = s0, s1, s2, s3
+        i += 4
+    while i < rows:
         out[i] = dot(M[i], v)
+        i += 1
 
 
 @helper

@@ -37,6 +37,13 @@ CASES = {
 }
 
 
+#: Cases at the poster's interneuron rates: hidden layer 1's interneurons multiply any residual, rounding
+#: included, by |1 - lr_rec p.a| ~ 6 per step, so a 1e-8 difference in summation order is ~4e-6 after five
+#: steps. A wrong equation moves a weight by ~lr N a ~ 1e-2; this tolerance still sees it.
+CHAOTIC_ATOL = 2e-5
+CHAOTIC = {"interneuron", "interneuron,learned B", "interneuron,random B"}
+
+
 def _order(net, data, steps):
     X, y = data.train
     order = torch.stack([sample_order(s, len(y), 1) for s in net.seeds], 1)[:steps]
@@ -84,8 +91,9 @@ def test_kernels_equal_the_reference_step_by_step(case, bias, small_data):
     _reference_steps(slow, name, hyper, small_data, 5, total=50)
     mine, truth, before = _tensors(fast, rule), _tensors(slow, rule), _tensors(start, rule)
     assert max((truth[k] - before[k]).abs().max().item() for k in ("W1", "W2", "W3")) > 1e-3  # the steps learned
+    atol = CHAOTIC_ATOL if case in CHAOTIC else 2e-6
     for key, value in truth.items():
-        torch.testing.assert_close(mine[key], value, rtol=1e-5, atol=2e-6, msg=f"{case}: {key}")
+        torch.testing.assert_close(mine[key], value, rtol=1e-5, atol=atol, msg=f"{case}: {key}")
 
 
 @pytest.mark.parametrize("case", ["backprop", "temporal_contrast", "interneuron,no clamp", "backprop,ungated,linear",

@@ -186,7 +186,8 @@ class Rule:
         weights of its own (a group named "top_down"); none where B_l = W_{l+1}^T."""
         for g, group in enumerate(self.state_groups()):
             if group.attribute == "top_down":
-                return [(group_view(circuit, g, l), weight_view(circuit, l + 1)) for l in range(1, len(circuit.sizes) - 1)]
+                return [(group_view(circuit, self, g, l), weight_view(circuit, l + 1))
+                        for l in range(1, len(circuit.sizes) - 1)]
         return []
 
     def check_network(self, net):

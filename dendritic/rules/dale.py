@@ -429,10 +429,10 @@ class Dale(Interneuron):
         pairs = []
         for l in range(1, len(circuit.sizes) - 1):
             if self.top_down == "transpose":
-                WEl, WEIl, WIEl = (group_view(circuit, g, l + 1) for g in (WE, WEI, WIE))
+                WEl, WEIl, WIEl = (group_view(circuit, self, g, l + 1) for g in (WE, WEI, WIE))
                 B = WEl.transpose(0, 2, 1) - _outer_sum(WIEl.transpose(0, 2, 1), WEIl.transpose(0, 2, 1))
             else:
-                BEl, BIl, Ql = (group_view(circuit, g, l) for g in (BE, BI, Q))
+                BEl, BIl, Ql = (group_view(circuit, self, g, l) for g in (BE, BI, Q))
                 B = BEl - _outer_sum(BIl, Ql) if BIl.size else BEl
             pairs.append((np.ascontiguousarray(B, dtype=np.float32), weight_view(circuit, l + 1)))
         return pairs

@@ -36,7 +36,7 @@ from .. import checks
 from ..circuit import (Group, activity, activity_backward, dendrite_backward, dendrite_forward, interneuron, layers,
                        nudge, presynaptic, soma, synapses, top_down_backward, top_down_forward)
 from ..jit import helper, phases_kernel, plasticity_kernel
-from ..linalg import add_outer, clip, f32, matvec, relu
+from ..linalg import add_outer, clip, f32, matvec_t, relu
 from .base import (Rule, backward_activity, clamp_nudge, forward, learn_forward_weights, output_nudge,
                    relu_derivative, set_presynaptic)
 from .top_down import TRANSPOSE, check_top_down, learn_top_down, top_down_group, top_down_input
@@ -60,7 +60,7 @@ def phases(net, m, x, target, h):
         I_F, I_B, I_int = top_down_forward(net, m, l), top_down_backward(net, m, l), interneuron(net, m, l)
         top_down_input(net, m, l, activity(net, m, l + 1), I_F, B)           # I_TD^F = B_l a_{l+1}^F
         top_down_input(net, m, l, activity_backward(net, m, l + 1), I_B, B)  # I_TD^B = B_l a_{l+1}^B
-        matvec(synapses(net, m, INTERNEURONS, l), activity(net, m, l), I_int)
+        matvec_t(synapses(net, m, INTERNEURONS, l), activity(net, m, l), I_int)  # R_l a_l (R_l kept as R_l^T)
         D_F, D_B = dendrite_forward(net, m, l), dendrite_backward(net, m, l)
         z, N, a_B = soma(net, m, l), nudge(net, m, l), activity_backward(net, m, l)
         for i in range(len(N)):
@@ -93,8 +93,8 @@ def plasticity(net, m, h, scale):
         lr_rec, p = h[9 + l - 1] * scale, presynaptic(net, m, l)
         if normalize:                                                  # normalised LMS: / (eps + p . a)
             lr_rec = lr_rec / (eps + energy(p, activity(net, m, l)))
-        add_outer(synapses(net, m, INTERNEURONS, l), f32(-lr_rec), dendrite_forward(net, m, l), p)
-        # dR_l = -lr_rec D_l^F (x) clamp(a_l)
+        add_outer(synapses(net, m, INTERNEURONS, l), f32(-lr_rec), p, dendrite_forward(net, m, l))
+        # dR_l = -lr_rec D_l^F (x) clamp(a_l), on R_l^T: -lr_rec clamp(a_l) (x) D_l^F
 
 
 def rates(name, value):
@@ -150,7 +150,8 @@ class Interneuron(Rule):
         return self._lr_bias
 
     def state_groups(self):
-        interneurons = Group("R", "hidden", lambda sizes, l: (sizes[l], sizes[l]), attribute="interneurons")
+        interneurons = Group("R", "hidden", lambda sizes, l: (sizes[l], sizes[l]), attribute="interneurons",
+                             transposed=True)
         return [interneurons] + ([] if self.top_down == "transpose" else [top_down_group()])
 
     def check_network(self, net):

@@ -27,7 +27,7 @@ import torch
 from .. import checks
 from ..circuit import Group, W, layers, nudge, presynaptic, synapses
 from ..jit import helper
-from ..linalg import add_outer, f32, matvec, matvec_t
+from ..linalg import add_outer, f32, matvec_t
 
 TOP_DOWN = ("transpose", "random", "learned")
 #: Kolen-Pollack's default decay per step: (1 - 5e-4)^5600 = 6 %, so B_l - W_{l+1}^T
@@ -41,7 +41,7 @@ def top_down_group():
     def make(net, l, generator, member):
         bound = 1 / math.sqrt(net.sizes[l])
         return torch.empty(net.sizes[l], net.sizes[l + 1]).uniform_(-bound, bound, generator=generator)
-    return Group("B", "hidden", lambda sizes, l: (sizes[l], sizes[l + 1]), make, attribute="top_down")
+    return Group("B", "hidden", lambda sizes, l: (sizes[l], sizes[l + 1]), make, attribute="top_down", transposed=True)
 
 
 def check_top_down(top_down, decay):
@@ -61,17 +61,17 @@ def check_top_down(top_down, decay):
 @helper
 def top_down_input(net, m, l, above, out, group):
     """out = B_l above: the top-down input of hidden layer l from the layer above's activity.
-    ``group``: the rule's group number of B, or ``TRANSPOSE`` for B_l = W_{l+1}^T."""
-    if group == TRANSPOSE:
-        matvec_t(W(net, m, l + 1), above, out)
-    else:
-        matvec(synapses(net, m, group, l), above, out)
+    ``group``: the rule's group number of B (kept as B_l^T in the circuit), or ``TRANSPOSE`` for
+    B_l = W_{l+1}^T: either way the product is (B_l^T)^T above."""
+    B_T = W(net, m, l + 1) if group == TRANSPOSE else synapses(net, m, group, l)
+    matvec_t(B_T, above, out)
 
 
 @helper
 def learn_top_down(net, m, group, lr, decay):
-    """Kolen-Pollack: dB_l = lr a_l (x) N_{l+1} - decay B_l, for every hidden layer."""
+    """Kolen-Pollack: dB_l = lr a_l (x) N_{l+1} - decay B_l, for every hidden layer (on B_l^T:
+    dB_l^T = lr N_{l+1} (x) a_l - decay B_l^T, the same update as W_{l+1}'s)."""
     for l in range(1, layers(net)):
-        B = synapses(net, m, group, l)
-        B *= f32(1 - decay)
-        add_outer(B, f32(lr), presynaptic(net, m, l), nudge(net, m, l + 1))
+        B_T = synapses(net, m, group, l)
+        B_T *= f32(1 - decay)
+        add_outer(B_T, f32(lr), nudge(net, m, l + 1), presynaptic(net, m, l))

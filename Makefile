@@ -5,14 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test test-code test-notebooks figures figures-quick lab bench clean
+.PHONY: setup chromium test test-code test-notebooks figures figures-quick lab bench sync student instructor book book-quick clean
 
-setup: $(STAMP)
+setup: $(STAMP) chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,cluster]"
+	$(BIN)/python -m pip install --quiet -e ".[test,cluster,book]"
 	@# the tuning test on a real PostgreSQL server needs its binaries: Debian's package, installed as root
 	@if [ "$$(id -u)" = 0 ] && ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
 	        && command -v apt-get >/dev/null; then \
@@ -23,8 +23,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m dendritic warmup
 	touch $(STAMP)
 
-test: $(STAMP)
-	DENDRITIC_QUICK=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests notebooks/*.ipynb --nbval-lax -q
+# Debian's Chromium, for the website test (tests/test_book.py); playwright's own browser downloads are not used.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium (for tests/test_book.py)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: tests/test_book.py will be skipped (and fail under CI=true)"; \
+	  else \
+	    echo "no /usr/bin/chromium: tests/test_book.py will be skipped (install Debian's chromium package)"; \
+	  fi; \
+	fi
+
+test: $(STAMP) chromium
+	DENDRITIC_QUICK=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests notebooks/*.ipynb --nbval-lax -q -rs
 
 test-code: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests -q
@@ -44,5 +56,22 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m dendritic bench
 
+# Each notebook is a pair: 0N_name.py (edit this, or the notebook in JupyterLab) and 0N_name.ipynb.
+# sync copies the more recently saved file of each pair over the other and clears the notebooks' outputs.
+sync: $(STAMP)
+	$(BIN)/jupytext --quiet --sync notebooks/[0-9][0-9]_*.py
+	$(BIN)/jupyter nbconvert --clear-output --inplace --log-level=WARN notebooks/[0-9][0-9]_*.ipynb
+
+# The two editions (cell tags, see notebooks/tools/editions.py), into build/student and build/instructor.
+student instructor: $(STAMP)
+	$(BIN)/python notebooks/tools/editions.py $@
+
+# The course website from the executed student edition, into build/book (book-quick: notebooks run small).
+book: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python notebooks/tools/book.py
+
+book-quick: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python notebooks/tools/book.py --quick
+
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info build

@@ -161,3 +161,70 @@ def test_one_compiled_loop_serves_every_depth(small_data):
                                      name == "interneuron" else dendritic.rule(name), small_data)
             assert np.isfinite(result.val_acc).all()
     assert len(loop.train_steps.compiled.overloads) == 1
+
+
+#: A student's own rule, in a file of its own: temporal contrast whose hidden layers learn from the sign
+#: of the dendritic difference only (not a good rule; any rule works the same way).
+STUDENT_RULE = '''
+import numpy as np
+from dendritic.circuit import activity, activity_backward, dendrite_backward, dendrite_forward, layers, nudge, soma
+from dendritic.jit import phases_kernel, plasticity_kernel
+from dendritic.linalg import f32, relu
+from dendritic.rules.base import (Rule, backward_activity, forward, learn_forward_weights, output_nudge,
+                                  relu_derivative, set_presynaptic)
+from dendritic.rules.top_down import TRANSPOSE, top_down_input
+
+
+@phases_kernel
+def phases(net, m, x, target, h):
+    forward(net, m, x)
+    set_presynaptic(net, m, False)
+    L = layers(net)
+    output_nudge(net, m, target, True)
+    backward_activity(net, m, L)
+    for l in range(L - 1, 0, -1):
+        D_F, D_B = dendrite_forward(net, m, l), dendrite_backward(net, m, l)
+        top_down_input(net, m, l, activity(net, m, l + 1), D_F, TRANSPOSE)
+        top_down_input(net, m, l, activity_backward(net, m, l + 1), D_B, TRANSPOSE)
+        z, N, a_B = soma(net, m, l), nudge(net, m, l), activity_backward(net, m, l)
+        for i in range(len(N)):
+            N[i] = relu_derivative(z[i]) * f32(np.sign(D_B[i] - D_F[i]) * h[1])   # the sign, times a step size
+            a_B[i] = relu(z[i] + N[i])
+
+
+@plasticity_kernel
+def plasticity(net, m, h, scale):
+    learn_forward_weights(net, m, h[0] * scale, h[0] * scale, 0.0)
+
+
+class SignContrast(Rule):
+    name = "sign_contrast"
+    phases, plasticity = phases, plasticity
+    compartments = ("soma", "activity", "dendrite_forward", "dendrite_backward", "nudge")
+
+    def __init__(self, lr=0.05, step=0.01):
+        super().__init__(lr)
+        self.step_size = step
+
+    def kernel_numbers(self, sizes):
+        return [self.lr, self.step_size]
+'''
+
+
+def test_a_students_own_rule_in_a_file_of_its_own_trains_through_the_same_loop(tmp_path, small_data):
+    """Write a rule in a new file (two kernels and a class), import it, train: the one compiled loop
+    runs it (no second loop is compiled) and the usual machinery works (step, compartments, records)."""
+    import importlib.util
+
+    (tmp_path / "student_rule.py").write_text(STUDENT_RULE)
+    spec = importlib.util.spec_from_file_location("student_rule", tmp_path / "student_rule.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rule = module.SignContrast()
+    net = dendritic.Network(seed=[0, 1])
+    result = dendritic.train(net, rule, small_data, record_every=50)
+    assert np.isfinite(result.val_acc).all() and (result.val_acc > 0.3).all()
+    magnitudes = np.abs(net.compartments[1]["nudge"].numpy())
+    assert np.all(np.isclose(magnitudes, 0) | np.isclose(magnitudes, 0.01)) and magnitudes.max() > 0
+    assert "angle/all" in result.records
+    assert len(loop.train_steps.compiled.overloads) == 1

@@ -7,8 +7,6 @@ once and serves every rule, including yours). ``evaluate`` runs the forward pass
 batch for every member, in the same fixed summation order on every CPU.
 """
 
-import functools
-
 import numpy as np
 
 from .jit import Kernel, numba, phases_signature, plasticity_signature

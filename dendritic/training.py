@@ -167,7 +167,8 @@ def train(net, rule, data, epochs=1, seed=None, eval_every=200, record_every=Non
     if len(seeds) != net.members:
         raise ValueError(f"seed must give one sample-order seed per member ({net.members}), got {len(seeds)}")
     X_train, y_train = _checked_split("data.train", data.train, net)
-    val, test = _checked_split("data.val", data.val, net), _checked_split("data.test", data.test, net)
+    val = _checked_split("data.val", data.val, net)
+    _checked_split("data.test", data.test, net)  # evaluated at the end: refused now, before any work
     rule.check_network(net)
     steps = epochs * len(y_train)
     recorder = None

@@ -339,7 +339,6 @@ def test_the_residual_shrinks_or_grows_by_the_predicted_factor_on_a_fixed_input(
 def test_the_normalised_step_is_stable_below_2_whatever_the_activity_scale(data):
     """Scale the input up tenfold (|a|^2 x 100): the poster's step at lr_rec 0.05 turns unstable, the
     normalised one at lr_rec 1 is unchanged."""
-    net = dendritic.Network(seed=1)
     x, target = 10 * data.val[0][0], int(data.val[1][0])
     for name, rec, stable in (("interneuron", 0.05, False), ("stable_interneuron", 1.0, True)):
         probe = dendritic.Network(seed=1)

@@ -3,7 +3,6 @@ every figure function runs, Figs. 4 and 6 draw the CSV's p-values, Fig. 4's seab
 its points apart and dead seeds hollow, the CLI writes every file, and nothing changes
 matplotlib's global style."""
 
-import json
 import math
 import subprocess
 import sys
@@ -14,10 +13,9 @@ import torch
 
 import dendritic
 from dendritic import experiments, figures, plots, style
-from dendritic.paths import DATA
 from dendritic.results import FIELDS, read_csv, write_csv
 from dendritic.rules import BEYOND
-from dendritic.stats import holm, summarize
+from dendritic.stats import summarize
 
 
 def _runs(pairs):

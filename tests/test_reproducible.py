@@ -4,7 +4,6 @@ Each test runs training in a fresh Python process (the way a student's kernel or
 machine meets the package), so numba compiles there: these tests take a minute.
 """
 
-import hashlib
 import json
 import os
 from pathlib import Path

@@ -21,7 +21,7 @@ from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 import pytest
 
-from dendritic import tuning
+from dendritic import studies, tuning
 
 SMALL = ["--per-class", "150", "--confirm", "0"]  # 420 training steps per trial
 GATED = Path(__file__).with_name("tune_with_gates.py")
@@ -87,7 +87,7 @@ def finish(process):
 
 
 def trials_of(path, study="tune-backprop"):
-    storage = tuning.open_storage(str(path))
+    storage = studies.open_storage(str(path))
     return optuna.load_study(study_name=study, storage=storage).get_trials(deepcopy=False)
 
 
@@ -186,7 +186,7 @@ def test_an_unreachable_server_is_one_line_without_the_password(tmp_path, capsys
 def test_workers_creating_the_tables_at_once_try_again(tmp_path, monkeypatch):
     from sqlalchemy.exc import IntegrityError
 
-    real, opened = tuning.RDBStorage, []
+    real, opened = studies.RDBStorage, []
 
     def another_worker_won(url, **kwargs):  # what PostgreSQL says to the second of two new workers
         opened.append(url)
@@ -195,8 +195,8 @@ def test_workers_creating_the_tables_at_once_try_again(tmp_path, monkeypatch):
                                                                       'constraint "pg_type_typname_nsp_index"'))
         return real(url, **kwargs)
 
-    monkeypatch.setattr(tuning, "RDBStorage", another_worker_won)
-    storage = tuning.open_storage(f"sqlite:///{tmp_path / 'optuna.db'}")
+    monkeypatch.setattr(studies, "RDBStorage", another_worker_won)
+    storage = studies.open_storage(f"sqlite:///{tmp_path / 'optuna.db'}")
     assert len(opened) == 2 and storage.get_all_studies() == []
 
 
@@ -316,15 +316,15 @@ def test_resuming_with_another_protocol_is_refused(tmp_path, capsys):
 
 
 def test_stale_trials_dead_here_or_silent_anywhere_are_failed_live_ones_kept(tmp_path):
-    storage = tuning.HeartbeatJournalStorage(tuning.JournalFile(tmp_path / "s.journal"), grace_period=60)
+    storage = studies.HeartbeatJournalStorage(studies.JournalFile(tmp_path / "s.journal"), grace_period=60)
     study = optuna.create_study(study_name="s", storage=storage)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()  # reaped: its pid names no process (until the system reuses it)
     now = time.time()
     cases = {  # name: (machine, pid, seconds since the last heartbeat); the grace period is 60 s
-        "dead here": (tuning.MACHINE, dead.pid, 0),
-        "alive here": (tuning.MACHINE, os.getpid(), 0),
-        "alive here, silent": (tuning.MACHINE, os.getpid(), 3600),  # a paused process: its heartbeat decides
+        "dead here": (studies.MACHINE, dead.pid, 0),
+        "alive here": (studies.MACHINE, os.getpid(), 0),
+        "alive here, silent": (studies.MACHINE, os.getpid(), 3600),  # a paused process: its heartbeat decides
         "elsewhere, beating": ("another-host/boot/ns", dead.pid, 0),
         "elsewhere, silent": ("another-host/boot/ns", 12345, 3600),
     }
@@ -338,14 +338,14 @@ def test_stale_trials_dead_here_or_silent_anywhere_are_failed_live_ones_kept(tmp
         storage.set_trial_system_attr(trial._trial_id, "pid", pid)
         storage.set_trial_system_attr(trial._trial_id, "heartbeat", now - silence)
     stale = ("dead here", "alive here, silent", "elsewhere, silent")
-    failed = tuning.fail_stale_trials(study, storage)
+    failed = studies.fail_stale_trials(study, storage)
     assert sorted(failed) == sorted(storage.get_trial(ids[n]).number for n in stale)
     for name, trial_id in ids.items():
         trial = storage.get_trial(trial_id)
         assert trial.state == (TrialState.FAIL if name in stale else TrialState.RUNNING), name
     assert "gone" in storage.get_trial(ids["dead here"]).user_attrs["fail_reason"]
     assert "heartbeat" in storage.get_trial(ids["elsewhere, silent"]).user_attrs["fail_reason"]
-    assert tuning.fail_stale_trials(study, storage) == []  # nothing is failed twice
+    assert studies.fail_stale_trials(study, storage) == []  # nothing is failed twice
 
 
 def test_a_trial_beyond_the_quota_fails_as_surplus_before_sampling(tmp_path):
@@ -441,7 +441,7 @@ def test_a_torn_line_glued_to_the_next_by_an_older_version_is_repaired(tmp_path,
 
 def test_a_torn_tail_left_by_a_dead_writer_is_cut_before_the_next_append(tmp_path):
     path = tmp_path / "j.journal"
-    storage = tuning.HeartbeatJournalStorage(tuning.JournalFile(path))
+    storage = studies.HeartbeatJournalStorage(studies.JournalFile(path))
     study = optuna.create_study(study_name="j", storage=storage)
     torn = b'{"op_code":5,"worker_id":"a dead writer","tri'
     with open(path, "ab") as f:  # another process dies mid-line while this one keeps going

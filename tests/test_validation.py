@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 from hypothesis import HealthCheck, given, settings, strategies as st
-import numpy as np
 import pytest
 import torch
 

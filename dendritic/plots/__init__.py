@@ -20,9 +20,10 @@ from .neuron import NEURON_BARS, plot_single_neuron, plot_unit_nudges
 from .schematic import plot_architecture, plot_neuron
 from .task import (decision_map, plane_limit, plot_decision_map, plot_layer_activity, plot_learning_curve, plot_spiral,
                    plot_unit_maps, unit_maps)
-from .updates import (kink_counts, plot_angles, plot_cancellation, plot_dendrite_saturation, plot_interneuron_gain,
+from ..diagnostics import kink_counts, relu_kinks  # measurements the plots draw
+from .updates import (plot_angles, plot_cancellation, plot_dendrite_saturation, plot_interneuron_gain,
                       plot_kinks, plot_nudge_angle_against_residual, plot_recorded, plot_residual_fraction,
-                      plot_top_down_alignment, relu_kinks)
+                      plot_top_down_alignment)
 
 __all__ = ["NEURON_BARS", "decision_map", "format_p", "kink_counts", "plane_limit", "plot_accuracy_comparison",
            "plot_angles", "plot_architecture", "plot_cancellation", "plot_decision_map", "plot_dendrite_saturation",

@@ -9,7 +9,7 @@ bands the interquartile range over members.
 
 import numpy as np
 
-from ..diagnostics import kink_counts, relu_kinks
+from ..diagnostics import kink_counts
 from ..style import RULE_COLORS, layer_color, rule_label
 from .curves import key_color, layer_keys, layer_name, layer_number, median_band, recorded, smooth
 

@@ -35,9 +35,9 @@ chromium:
 	  fi; \
 	fi
 
-# two pytest workers (one per core); a file's tests, and a notebook's cells, stay on one worker, in order
+# two pytest workers (one per core); a file's tests (or a test class), and a notebook's cells, stay on one worker, in order
 test: $(STAMP) chromium
-	DENDRITIC_QUICK=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests notebooks/*.ipynb --nbval-lax -q -rs -n 2 --dist loadfile
+	DENDRITIC_QUICK=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests notebooks/*.ipynb --nbval-lax -q -rs -n 2 --dist loadscope
 
 test-code: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests -q

@@ -14,7 +14,6 @@ NAMES = [p.stem for p in SOURCES]
 # refactor): the check cell after an exercise calls the student's unsolved function, and the solution cell
 # that would have replaced it is removed from this edition. Strict: remove a name once its notebook passes.
 NEEDS_A_REMOVED_SOLUTION = {
-    "02_spiral_and_backprop": "check cells 14 and 17 call my_output_nudge / my_backprop_nudges (removed solutions)",
 }
 
 

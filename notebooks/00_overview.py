@@ -44,7 +44,7 @@ POINTS = lesson.size(4000, 2000)  # samples of the Monte-Carlo estimate of the B
 #
 # **Quick mode.** With the environment variable `DENDRITIC_QUICK=1` every notebook runs small (fewer seeds,
 # coarser maps) through the same code; that is what `make test` does. At full size each notebook runs in
-# about a minute or two.
+# under a minute and a half.
 #
 # **What is in a notebook.** Every notebook starts with its **Objectives**, an **Estimated time** and a hidden
 # setup cell (imports; click to expand). Then numbered **Sections**, and in them:

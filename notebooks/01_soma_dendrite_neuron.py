@@ -327,10 +327,11 @@ def show_nudges(sample=0, layer=2, interneuron=False):
     return series
 
 
+look = dict(style={"description_width": "100px"})
 nudges_demo = widgets.interactive(
     show_nudges,
-    sample=widgets.IntSlider(value=0, min=0, max=len(y_val) - 1, description="sample", continuous_update=False),
-    layer=widgets.Dropdown(options=[1, 2], value=2, description="hidden layer"),
+    sample=widgets.IntSlider(value=0, min=0, max=len(y_val) - 1, description="sample", continuous_update=False, **look),
+    layer=widgets.Dropdown(options=[1, 2], value=2, description="hidden layer", **look),
     interneuron=widgets.Checkbox(value=False, description="add the interneuron rule"))
 display(nudges_demo)
 

@@ -272,8 +272,8 @@ net.zero_grad()
 #
 # One epoch, online, at the poster's learning rate (0.1616). `dendritic.train` evaluates the validation accuracy
 # every 200 steps for the learning curve. Seed 3 reaches **95.0 %** validation accuracy (93.8 % on the held-out
-# test points) in about a tenth of a second of training: that is what you wait for after each click of *Train* in
-# the playground of Section 5.
+# test points) in a fraction of a second of training (the table shows how long): that is what you wait for after
+# each click of *Train* in the playground of Section 5.
 
 # %% [markdown] tags=["instructor"]
 # **Section 4, about 10 min.** First the good case (seed 3), then the ensemble: the same rule and learning rate
@@ -394,7 +394,7 @@ assert np.isclose(many.val_acc[SEED], result.val_acc[0])  # member 3 of the ense
 
 # %% [markdown] tags=["instructor"]
 # **Section 5, about 10 min.** Let the students play for a few minutes with the Think! questions below as a guide;
-# then show the table after them. Each *Train* takes about a tenth of a second of training plus the drawing, so
+# then show the table after them. Each *Train* takes a fraction of a second of training plus the drawing, so
 # the playground answers as fast as they can move a slider. A first *Train* after a reset is exactly
 # `dendritic.train(Network(sizes, seed), rule, data, epochs)`: the cell after the playground checks it.
 
@@ -450,7 +450,7 @@ for name, (accuracy, dead_outputs) in quoted.items():
 # - The network: 2-128-32-4, ReLU everywhere, trained online on the MSE loss.
 # - Backprop's nudges: $N_L = \frac{2}{K} f'(z_L)(\text{target} - a_L)$ and $N_l = f'(z_l)\,W_{l+1}^\top N_{l+1}$, minus the
 #   gradient with respect to each soma; the second one is non-local.
-# - One epoch trains in about a tenth of a second and reaches 90-96 % on good seeds; at the poster's learning rate
+# - One epoch trains in a fraction of a second and reaches 90-96 % on good seeds; at the poster's learning rate
 #   4 of 10 seeds lose an output unit and end far lower. The dendritic rules are measured against this benchmark.
 #
 # ## Next

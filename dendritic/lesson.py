@@ -120,3 +120,46 @@ def table(rows, columns=None, formats=None):
             return "\n".join(lines)
 
     return Table()
+
+
+# --- notebooks 01 and 02: the soma/dendrite neuron, the spiral and backprop --------------------------
+# The library's answers to those notebooks' exercises, in torch, each held against the compiled rules
+# by tests/test_lesson_012.py (the kernels compute them for every unit at once, inside a training step).
+
+def temporal_contrast_nudge(soma, dendrite_forward, dendrite_backward):
+    """A hidden layer's nudge under temporal contrast (``dendritic/rules/temporal_contrast.py``):
+    N = f'(z) (D^B - D^F). Every argument and the result are tensors [n_l].
+
+    >>> import torch
+    >>> temporal_contrast_nudge(torch.tensor([0.5, -0.2]), torch.tensor([0.1, 0.1]), torch.tensor([0.4, 0.9]))
+    tensor([0.3000, 0.0000])
+    """
+    gate = (soma > 0).to(soma.dtype)  # f'(z) of ReLU: the soma gates plasticity
+    return gate * (dendrite_backward - dendrite_forward)
+
+
+def mse_output_nudge(activity, target):
+    """The teacher's nudge of the output layer (``output_nudge`` in ``dendritic/rules/base.py``):
+    N_L = (2/K) f'(z_L) (target - a_L) = -dLoss/dz_L of the MSE loss (mean over the K outputs).
+    ``activity`` a_L = f(z_L) and the one-hot ``target``: tensors [K] -> [K].
+
+    >>> import torch
+    >>> mse_output_nudge(torch.tensor([0.5, 0.0, 0.2, 0.0]), torch.tensor([0.0, 1.0, 0.0, 0.0]))
+    tensor([-0.2500,  0.0000, -0.1000,  0.0000])
+    """
+    gate = (activity > 0).to(activity.dtype)  # f'(z_L) = 1 exactly where a_L > 0
+    return 2 / activity.shape[-1] * gate * (target - activity)
+
+
+def backprop_nudges(net, x, target):
+    """Backprop's nudges N_1 .. N_L of one sample, as the compiled rule computes them
+    (``rule("backprop").compartments_of``): a list of tensors [n_l], layer 1 first.
+    ``x``: one input [n_0]; ``target``: a class or a one-hot vector [K].
+
+    >>> import dendritic
+    >>> [tuple(N.shape) for N in backprop_nudges(dendritic.Network(seed=0), dendritic.spiral_data().val[0][0], 2)]
+    [(128,), (32,), (4,)]
+    """
+    from .rules import rule
+
+    return [layer["nudge"] for layer in rule("backprop").compartments_of(net, x, target)]

@@ -14,8 +14,6 @@ NAMES = [p.stem for p in SOURCES]
 # refactor): the check cell after an exercise calls the student's unsolved function, and the solution cell
 # that would have replaced it is removed from this edition. Strict: remove a name once its notebook passes.
 NEEDS_A_REMOVED_SOLUTION = {
-    "01_soma_dendrite_neuron": "check cell 15 calls hidden_nudge, defined only by the removed solution",
-    "02_spiral_and_backprop": "check cells 14 and 17 call my_output_nudge / my_backprop_nudges (removed solutions)",
 }
 
 

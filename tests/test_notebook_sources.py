@@ -46,7 +46,7 @@ def _edit_notebook(path, change):
 def test_an_edit_of_the_py_is_reported_with_notebook_cell_and_command(pair):
     assert editions.report(pair) == ""
     text = pair.read_text()
-    pair.write_text(text.replace("# # 01 The soma/dendrite neuron", "# # 01 The soma-dendrite neuron", 1))
+    pair.write_text(text.replace("# # 01 · The soma/dendrite neuron", "# # 01 The soma-dendrite neuron", 1))
     message = editions.report(pair)
     assert message.startswith(f"{pair} and its .ipynb are out of sync")
     assert "cell 1 (.py line 1) differs in source" in message
@@ -81,7 +81,7 @@ def test_a_cell_added_on_one_side_is_named(pair):
 
 def test_the_commands_in_the_message_fix_the_pair(pair):
     """jupytext --to ipynb --update (what `make sync` runs when the .py is newer) brings them back in line."""
-    pair.write_text(pair.read_text().replace("# # 01 The soma/dendrite neuron", "# # 01 Edited", 1))
+    pair.write_text(pair.read_text().replace("# # 01 · The soma/dendrite neuron", "# # 01 Edited", 1))
     assert editions.disagreements(pair)
     ids = [c.id for c in nbformat.read(pair.with_suffix(".ipynb"), 4).cells]
     subprocess.run([sys.executable, "-m", "jupytext", "--quiet", "--to", "ipynb", "--update", str(pair)], check=True)

@@ -163,3 +163,66 @@ def backprop_nudges(net, x, target):
     from .rules import rule
 
     return [layer["nudge"] for layer in rule("backprop").compartments_of(net, x, target)]
+
+
+# --- notebooks 03 (temporal contrast) and 04 (interneurons) ----------------------------------------
+
+def backward_phase(soma, nudge):
+    """Rule 2's backward phase of one layer, the reference of notebook 03's Exercise 1.
+
+    Args:
+        soma, nudge: the layer's z_l and N_l, tensors of the same shape [..., n_l].
+    Returns:
+        (activity_backward, kinks): a^B = f(z + N) (float), and the ReLU kinks (bool): the units
+        active before the nudge (z > 0) that it pushes below zero (z + N < 0), the only units where
+        a^B - a^F is not the nudge N (``diagnostics.relu_kinks``).
+
+    >>> import torch
+    >>> a_B, kinks = backward_phase(torch.tensor([0.5, 0.5, -0.25, 0.25]), torch.tensor([-1.0, -0.25, 0.0, 0.5]))
+    >>> a_B.tolist(), kinks.tolist()
+    ([0.0, 0.25, 0.0, 0.75], [True, False, False, False])
+    """
+    import torch
+
+    from .diagnostics import relu_kinks
+
+    soma, nudge = torch.as_tensor(soma), torch.as_tensor(nudge)
+    kinks = relu_kinks(torch.relu(soma).detach().cpu().numpy(), nudge.detach().cpu().numpy())
+    return torch.relu(soma + nudge), torch.as_tensor(kinks)
+
+
+def anti_hebbian_update(dendrite_forward, activity, lr_rec):
+    """Rule 3's interneuron update of one hidden layer, the reference of notebook 04's Exercise 1:
+    dR_l = -lr_rec D_l^F (x) clamp(a_l^F, 0, 1). dendrite_forward, activity: tensors [n_l]; returns [n_l, n_l].
+
+    >>> import torch
+    >>> anti_hebbian_update(torch.tensor([0.5, -1.0]), torch.tensor([2.0, 0.25]), 0.5).tolist()
+    [[-0.25, -0.0625], [0.5, 0.125]]
+    """
+    import torch
+
+    dendrite_forward, activity = torch.as_tensor(dendrite_forward), torch.as_tensor(activity)
+    return -lr_rec * torch.outer(dendrite_forward, activity.clamp(0, 1))
+
+
+def median_over_epoch(result, key, start=0.0, stop=1.0):
+    """The median of ``result.records[key]`` over every member and over the records taken in the part
+    [start, stop) of training (fractions of its steps: 0.45, 0.55 is mid-epoch; 0.9, 1 its end), NaN
+    values left out. NaN when the run does not record ``key`` (the nonlinear interneurons have no
+    loop gain ``gain/layer1``, for instance).
+
+    >>> import dendritic
+    >>> data = dendritic.spiral_data(per_class=100)
+    >>> run = dendritic.train(dendritic.Network(seed=0), dendritic.rule("temporal_contrast"), data, record_every=10)
+    >>> bool(median_over_epoch(run, "angle/layer3") < 1e-3), bool(np.isnan(median_over_epoch(run, "gain/layer1")))
+    (True, True)
+    """
+    if not 0 <= start < stop <= 1:
+        raise ValueError(f"start and stop must be fractions of training with 0 <= start < stop <= 1, got {start}, {stop}")
+    records = result.records or {}
+    if key not in records:
+        return float("nan")
+    steps = np.asarray(records["step"])
+    keep = (steps >= start * result.steps) & (steps < stop * result.steps)
+    values = np.asarray(records[key], dtype=float)[keep]
+    return float(np.nanmedian(values)) if np.isfinite(values).any() else float("nan")

@@ -22,7 +22,7 @@ from .task import (decision_map, plane_limit, plot_decision_map, plot_layer_acti
                    plot_unit_maps, unit_maps)
 from ..diagnostics import kink_counts, relu_kinks  # measurements the plots draw
 from .updates import (plot_angles, plot_cancellation, plot_dendrite_saturation, plot_interneuron_gain,
-                      plot_kinks, plot_nudge_angle_against_residual, plot_recorded, plot_residual_fraction,
+                      plot_kinks, plot_nudge_angle_against_residual, plot_recorded, plot_residual_fraction, plot_residual_steps,
                       plot_top_down_alignment)
 
 __all__ = ["NEURON_BARS", "decision_map", "format_p", "kink_counts", "plane_limit", "plot_accuracy_comparison",
@@ -30,4 +30,4 @@ __all__ = ["NEURON_BARS", "decision_map", "format_p", "kink_counts", "plane_limi
            "plot_kinks", "plot_layer_activity", "plot_learning_curve", "plot_neuron", "plot_seed_pairs",
            "plot_single_neuron", "plot_spiral", "plot_top_down_alignment", "plot_unit_maps", "plot_unit_nudges",
            "relu_kinks", "smooth", "unit_maps", "plot_interneuron_gain", "plot_nudge_angle_against_residual",
-           "plot_recorded", "plot_residual_fraction"]
+           "plot_recorded", "plot_residual_fraction", "plot_residual_steps"]

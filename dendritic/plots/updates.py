@@ -10,7 +10,7 @@ bands the interquartile range over members.
 import numpy as np
 
 from ..diagnostics import kink_counts
-from ..style import RULE_COLORS, layer_color, rule_label
+from ..style import NUDGE_COLOR, RULE_COLORS, layer_color, rule_label
 from .curves import key_color, layer_keys, layer_name, layer_number, median_band, recorded, smooth
 
 LINESTYLES = ("-", "--", ":", "-.")
@@ -112,6 +112,7 @@ def plot_dendrite_saturation(ax, result, window=15):
     interneuron rule trained with ``record_every``. Returns ``ax``."""
     records = result.records if hasattr(result, "records") else result
     layers = sorted(int(k.split("layer")[1]) for k in records if k.startswith("dendrite_forward/layer"))
+    layers = [l for l in layers if f"residual/layer{l}" in records] or layers  # hidden layers: the output has no dendrite
     if not layers:
         raise ValueError("records have no dendrite_forward states: train an interneuron rule with record_every")
     steps = np.asarray(records["step"]) + 1
@@ -202,3 +203,43 @@ def plot_nudge_angle_against_residual(ax, result, layer=2, label=None, color=Non
            ylabel=f"angle between the nudges of rule 3 and rule 2, hidden {layer} (°)")
     ax.set_ylim(0, 180 if len(y) and y.max() > 95 else 95)
     return ax
+
+
+# --- notebook 04: one input presented again and again ----------------------------------------------
+def plot_residual_steps(ax_residual, ax_dendrite, states, factor, clamp=False, units=6):
+    """The interneurons' residual on one input presented again and again (forward weights frozen).
+
+    ``states``: [steps, n] the dendrite's state before any clamp, D = I_TD - I_Int, one row per
+    presentation; ``factor``: the predicted per-step factor 1 - g. Left (``ax_residual``, log axis):
+    the RMS of D over units per step (dots) and the prediction |1 - g|^k RMS(D_0) (dashed). Right
+    (``ax_dendrite``): the dendrite's state of ``units`` units (those with the largest |D_0|), clamped
+    to [-1, 1] when ``clamp`` (what the nudge uses; dotted lines at the clamp). Returns the two axes.
+    """
+    states = np.asarray(states.detach() if hasattr(states, "detach") else states, dtype=float)
+    if states.ndim != 2 or len(states) < 2:
+        raise ValueError(f"states must be [steps >= 2, n] (one row per presentation), got shape {states.shape}")
+    steps = np.arange(len(states))
+    rms = np.sqrt((states ** 2).mean(1))
+    ax_residual.plot(steps, rms, "o-", color=NUDGE_COLOR, ms=4, label="measured")
+    ax_residual.plot(steps, rms[0] * np.abs(factor) ** steps, "--", color="0.3", lw=1.2,
+                     label=f"predicted{' without the clamps' if clamp else ''}: $|1 - g|^k$, $1 - g$ = {factor:.2f}")
+    ax_residual.set_yscale("log")
+    ax_residual.set(xlabel="presentation $k$", ylabel="RMS of $D$ before the clamp")
+    ax_residual.legend(fontsize=8, loc="best")
+    shown = np.argsort(-np.abs(states[0]))[:units]
+    dendrite = np.clip(states, -1, 1) if clamp else states
+    for unit in shown:
+        ax_dendrite.plot(steps, dendrite[:, unit], "o-", ms=3, lw=1)
+    if clamp:
+        for level in (-1, 1):
+            ax_dendrite.axhline(level, color="0.5", ls=":", lw=1)
+    else:
+        from matplotlib.ticker import SymmetricalLogLocator
+
+        ax_dendrite.set_yscale("symlog", linthresh=0.1)
+        ax_dendrite.yaxis.set_major_locator(SymmetricalLogLocator(base=100, linthresh=0.1))
+    ax_dendrite.axhline(0, color="0.5", lw=0.5)
+    ax_dendrite.set(xlabel="presentation $k$",
+                    ylabel="dendrite $D^F$ (clamped)" if clamp else "dendrite $D^F$ (no clamp)")
+    ax_dendrite.set_title(f"{len(shown)} units with the largest $|D_0|$", loc="left", fontsize=9)
+    return ax_residual, ax_dendrite

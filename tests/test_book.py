@@ -27,8 +27,6 @@ PAGES = ["intro", *NOTEBOOK_PAGES, "figures", "results"]
 # calls the unsolved exercise because its solution is removed from the student edition. Strict: remove a
 # name as soon as its page is clean.
 ERRORS_SHOWN_FOR_NOW = {
-    "03_temporal_contrast": "exercise cell raises NotImplementedError (NBVAL_RAISES_EXCEPTION)",
-    "04_interneurons": "exercise cell raises NotImplementedError (NBVAL_RAISES_EXCEPTION)",
     "05_reproducing_the_comparison": "exercise cells raise NotImplementedError (NBVAL_RAISES_EXCEPTION)",
 }
 

@@ -528,19 +528,21 @@ lesson.table([dict(rule=name, **numbers) for name, numbers in fig8_numbers.items
 # top-down input and 14 % of layer 2's.) What the figure says:
 #
 # - **Stability (A).** The poster's layer 1 sits at $g \approx 6$ all epoch, three times the limit. The tuned rule's
-#   layer 1 starts above 2 too and crosses the line only as its learning rate decays; its median over the epoch is
-#   about 1.5. The stable rule's gains stay well below 2 from the first step.
+#   layer 1 starts there too (above 4 in the first tenth of the epoch) and crosses the line only as its learning rate
+#   decays, in the last third of the epoch (below 1 in the last tenth); its median over the epoch is about 3. The
+#   stable rule's gains stay below 2 from the first step.
 # - **Cancellation (B).** At the poster's rates layer 1's residual is about 3.5 times the top-down input it should
-#   cancel: the dendrite holds the clamp's $\pm 1$, not an error. Tuned, it is about the size of the input at
-#   mid-epoch (1.1) and falls only late. The stable interneurons leave about a quarter of the input in both layers
+#   cancel: the dendrite holds the clamp's $\pm 1$, not an error. Tuned, it is still about twice the input at
+#   mid-epoch and falls below it only late. The stable interneurons leave about a quarter of the input in both layers
 #   from the first few hundred steps; nonlinear interneurons about an eighth. The best linear matrix would leave
 #   3.7 % in layer 1: the online rule is far from it there, within a factor of two of it in layer 2 (0.25 against
 #   0.14). None of the circuits reaches 10 % in both layers by mid-epoch.
 # - **What it buys (C, D).** The better the cancellation, the closer the update: about 77° from backprop's at the
-#   poster's rates, 59° tuned, 52° stable, 37° with nonlinear interneurons, against 0° for temporal contrast. Layer
+#   poster's rates, 65° tuned, 52° stable, 37° with nonlinear interneurons, against 0° for temporal contrast. Layer
 #   2's nudge follows rule 2's more closely the smaller its residual (D).
-# - **Accuracy.** It barely cares: tuned, the interneuron rule reaches about 96 %, the stable one 97 % and the
-#   nonlinear one 96 % (validation, mean over seeds), within a point of each other.
+# - **Accuracy.** It barely cares: tuned, the interneuron rule reaches about 97 %, although its layer 1 cancels nothing
+#   for two thirds of the epoch; the stable rule 97 % and the nonlinear interneurons 96 % (validation, mean over
+#   seeds), within a point of each other.
 
 # %%
 # Lesson check: the numbers of the text (full size; quick mode trains small networks briefly and checks the order)
@@ -550,12 +552,16 @@ assert poster_row["residual_1"] > 1 > stable_row["residual_1"] and nonlinear_row
 assert poster_row["angle"] > max(stable_row["angle"], nonlinear_row["angle"]) and contrast_row["angle"] < 1
 if not lesson.QUICK:
     assert nonlinear_row["angle"] < stable_row["angle"] < tuned_row["angle"] < poster_row["angle"]
-    assert 5 < poster_row["gain_1"] < 7.5 and 1.2 < tuned_row["gain_1"] < 1.9 and stable_row["gain_1"] < 0.7
-    assert 3 < poster_row["residual_1"] < 4.5 and 0.9 < tuned_row["residual_1"] < 1.4
+    assert 5 < poster_row["gain_1"] < 7.5 and 2.5 < tuned_row["gain_1"] < 3.5 and stable_row["gain_1"] < 0.7
+    tuned_gain = {(start, stop): lesson.median_over_epoch(study["interneurons, tuned"], "gain/layer1", start, stop)
+                  for start, stop in ((0, 0.1), (0.6, 2 / 3), (0.7, 1), (0.9, 1))}
+    assert tuned_gain[0, 0.1] > 4 and tuned_gain[0.6, 2 / 3] > 2 > tuned_gain[0.7, 1] and tuned_gain[0.9, 1] < 1
+    assert lesson.median_over_epoch(study["interneurons, tuned"], "cancelled/layer1", 0, 2 / 3) < 0  # residual > input
+    assert 3 < poster_row["residual_1"] < 4.5 and 1.6 < tuned_row["residual_1"] < 2.4
     assert 0.2 < stable_row["residual_1"] < 0.3 and 0.2 < stable_row["residual_2"] < min(0.3, 2 * best_linear[1])
     assert 0.1 < nonlinear_row["residual_1"] < 0.15 and 0.1 < nonlinear_row["residual_2"] < 0.15
     assert 0.03 < best_linear[0] < 0.045 and 0.12 < best_linear[1] < 0.17
-    assert 72 < poster_row["angle"] < 82 and 55 < tuned_row["angle"] < 63
+    assert 72 < poster_row["angle"] < 82 and 61 < tuned_row["angle"] < 69
     assert 48 < stable_row["angle"] < 56 and 33 < nonlinear_row["angle"] < 41
     assert all(0.955 < row["accuracy"] < 0.975 for row in (tuned_row, stable_row, nonlinear_row))
     assert max(r["residual_1"] for r in (stable_row, nonlinear_row)) > 0.1  # the 10 % target is not reached

@@ -231,13 +231,18 @@ def linear_cancellation_floor(net, X):
         _, activities = net.somas_and_activities(torch.as_tensor(X, dtype=torch.float32))
     activities = [a if net.ensemble else a[None] for a in activities]
     out = np.zeros((net.members, net.layers - 1))
-    for m in range(net.members):
-        for l in range(1, net.layers):
-            a = activities[l - 1][m].double().numpy()                                    # [n, n_l]
-            top_down = activities[l][m].double().numpy() @ weights[l][m].double().numpy()  # [n, n_l]: W^T a_{l+1}
-            R, *_ = np.linalg.lstsq(a, -top_down, rcond=None)                            # a R ~ -top-down
-            residual = top_down + a @ R
-            out[m, l - 1] = np.sqrt((residual ** 2).sum() / max((top_down ** 2).sum(), 1e-300))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small problems: a second thread only waits, and on a busy machine it waits long
+    try:
+        for m in range(net.members):
+            for l in range(1, net.layers):
+                a = activities[l - 1][m].double()                                   # [n, n_l]
+                top_down = activities[l][m].double() @ weights[l][m].double()       # [n, n_l]: W^T a_{l+1}
+                R = torch.linalg.lstsq(a, -top_down, driver="gelsd").solution       # a R ~ -top-down
+                residual = top_down + a @ R
+                out[m, l - 1] = float(torch.sqrt((residual ** 2).sum() / (top_down ** 2).sum().clamp_min(1e-300)))
+    finally:
+        torch.set_num_threads(threads)
     return out
 
 

@@ -120,10 +120,12 @@ val_points, test_points = len(data.val[1]), len(data.test[1])
 committed = {(r["config"], r["rule"], r["seed"]): r for r in rows}
 for r in rerun:
     c = committed[(r["config"], r["rule"], r["seed"])]
-    assert (r["diverged"], r["dead_outputs"], r["hyperparameters"]) == (c["diverged"], c["dead_outputs"], c["hyperparameters"]), (r, c)
+    stale = (f"{r['config']}/{r['rule']}, seed {r['seed']}, ends unlike its row of data/comparison.csv ({r} != {c}): "
+             "data/ is stale (`python -m dendritic figures --retrain` rewrites it) or training depends on the machine")
+    assert (r["diverged"], r["dead_outputs"], r["hyperparameters"]) == (c["diverged"], c["dead_outputs"], c["hyperparameters"]), stale
     if not r["diverged"]:
-        assert round(r["val_acc"] * val_points) == round(c["val_acc"] * val_points), (r, c)
-        assert round(r["test_acc"] * test_points) == round(c["test_acc"] * test_points), (r, c)
+        assert round(r["val_acc"] * val_points) == round(c["val_acc"] * val_points), stale
+        assert round(r["test_acc"] * test_points) == round(c["test_acc"] * test_points), stale
 assert len(rerun) == len(pairs) * SEEDS
 assert lesson.QUICK or len(rerun) == len(rows)   # full size: every committed row was re-run and reproduced
 

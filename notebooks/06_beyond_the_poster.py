@@ -260,7 +260,7 @@ def train_top_down(pathway="learned", decay=KP_DECAY):
 
 def show_top_down(pathway, decay):
     result, left = train_top_down(pathway, decay)
-    fig = style.figure(9, 3.3)
+    fig = style.figure(8.5, 3.3)
     left_ax, right_ax = fig.subplots(1, 2)
     plots.plot_top_down_alignment(left_ax, result)
     plots.plot_learning_curve(right_ax, result)
@@ -418,7 +418,7 @@ dale_runs = {"relay (learned B)": dale["result"]}
 for label, change in list(pathways.items())[1:]:
     dale_runs[label] = dendritic.train(dendritic.Network(seed=SEEDS), dendritic.rule("dale", config="tuned", **change),
                                        data, record_every=20, eval_every=200)
-fig = style.figure(11, 3.6)
+fig = style.figure(10, 3.6)
 pairs_ax, align_ax = fig.subplots(1, 2, width_ratios=(1, 1.6))
 plots.plot_seed_pairs(pairs_ax, dale_runs, labels=["relay", "no relay", "transpose"])
 for (label, result), color in zip(list(dale_runs.items())[:2], ("#7b3294", "#c2a5cf")):
@@ -462,7 +462,7 @@ def train_dale(pathway="learned, relay", balance=DALE_BALANCE):
 
 def show_dale(pathway, balance):
     result, signs_kept = train_dale(pathway, balance)
-    fig = style.figure(9, 3.3)
+    fig = style.figure(8.5, 3.3)
     curve_ax, align_ax = fig.subplots(1, 2)
     plots.plot_learning_curve(curve_ax, result)
     plots.plot_top_down_alignment(align_ax, result)

@@ -35,6 +35,7 @@ from dendritic.rules.dale import sign_summary
 
 data = dendritic.spiral_data()   # the poster's spiral; every network here trains one epoch on it
 SEEDS = list(range(lesson.size(5, 2)))   # the seeds of this lesson's multi-seed runs (data/comparison.csv has 10)
+FRAMES = lesson.size(30, 12)             # frames of the animation
 
 # %% [markdown]
 # ## Section 1: Weight transport
@@ -223,7 +224,7 @@ for l, example in enumerate(examples):
 # epoch) and shows $B_2$ ($32 \times 4$) beside $W_3^\top$, and the angle between them. Press play.
 
 # %%
-frames = animation.alignment_frames(dendritic.rule("kolen_pollack"), data, seed=0, frames=30, layer=2)
+frames = animation.alignment_frames(dendritic.rule("kolen_pollack"), data, seed=0, frames=FRAMES, layer=2)
 alignment_movie = animation.alignment_animation(frames)
 assert frames[0]["angle"] > 75 and frames[-1]["angle"] < 10     # from unrelated to nearly the transpose
 alignment_movie

@@ -54,7 +54,7 @@ WORKERS = experiments.default_workers()
 # through $f'(z_L)$ and never recovers: the network has lost a class). `data/comparison_summary.csv` has one row
 # per configuration and rule: the mean and SEM of the accuracies, the counts, and the p-values against backprop.
 
-# %% tags=["instructor"]
+# %% [markdown] tags=["instructor"]
 # **Instructor** (about 10 min). Let the class read the table before any statistics: the poster configuration's
 # means are 10 to 20 points below the tuned ones, with SEMs of several points, and the `dead` column explains
 # most of that. Stress that the summary is *computed* from the rows (the check below) and that the rows were
@@ -101,9 +101,9 @@ assert all(0.10 < means[("tuned", name)] - means[("poster", name)] < 0.20 for na
 # comparison (every configuration and rule in the CSV) exactly as `python -m dendritic compare` does, and the
 # next one checks every re-run network against its committed row. (Quick mode re-runs seeds 0 and 1 only.)
 
-# %% tags=["instructor"]
-# **Instructor** (about 10 min). This is the cell to run live: it trains over a hundred networks in seconds. If the check fails on a student's machine, that is a finding, not a nuisance: either `data/` is
-# stale (the hyperparameters check of Section 1 says so first) or the training depends on the machine. Point
+# %% [markdown] tags=["instructor"]
+# **Instructor** (about 10 min). This is the cell to run live: it trains over a hundred networks in seconds.
+# If the check fails on a student's machine, that is a finding, not a nuisance: either `data/` is stale (the hyperparameters check of Section 1 says so first) or the training depends on the machine. Point
 # out that the comparison is by *counts of correctly classified points* (out of 1200), so it is exact.
 
 # %%
@@ -142,7 +142,7 @@ assert lesson.QUICK or len(rerun) == len(rows)   # full size: every committed ro
 # and corrects both for testing several rules at once (**Holm's** method, over the comparisons of one
 # configuration). `dendritic.stats.summarize` computes all of them; here you compute them yourself.
 
-# %% tags=["instructor"]
+# %% [markdown] tags=["instructor"]
 # **Instructor** (about 20 min). Two exercises, about 8 minutes each; the check cells say whether an answer
 # agrees with the library. Stress the two ideas rather than the algebra: Welch's degrees of freedom shrink
 # when one group is much noisier, and Holm's correction controls the chance of *any* false positive in a family.
@@ -268,7 +268,7 @@ print({config: sum(k[0] == config for k in raw) for config in dict.fromkeys(c fo
 # backprop (the poster's two and the variants of notebook 06). Why correct within one configuration and not over
 # both? And the two tests often disagree on the poster configuration's rows: which would you trust there, and why?
 
-# %% tags=["instructor"]
+# %% [markdown] tags=["instructor"]
 # **Answer.** Each configuration asks its own question of its own backprop (its own experiment), so each is its
 # own family; pooling both would make every test weaker without protecting against anything the two families
 # share. The poster configuration's accuracies are far from normal: the dead-output seeds sit well below the
@@ -287,7 +287,7 @@ print({config: sum(k[0] == config for k in raw) for config in dict.fromkeys(c fo
 # chance), so both the good seeds and the dead ones are readable. Fig. 4 draws the poster's three rules;
 # notebook 06 draws the variants (Fig. 6).
 
-# %% tags=["instructor"]
+# %% [markdown] tags=["instructor"]
 # **Instructor** (about 15 min). The Think! below is the heart of the lesson: a large p-value is not evidence
 # of equivalence. Then the demo: let students shrink the number of seeds and watch what the tests can and
 # cannot show; end on the rank test's floor with 3 seeds.
@@ -318,10 +318,10 @@ assert by_key[("tuned", "feedback_alignment")]["p_welch_holm"] < 0.01 and by_key
 # Holm-corrected p-value is above 0.05. Does that *show* that they learn as well as backprop? What would you need
 # to claim that two rules are *equivalent*?
 
-# %% tags=["instructor"]
+# %% [markdown] tags=["instructor"]
 # **Answer.** No: a large p-value only says that 10 seeds cannot tell the groups apart. Under the poster's
 # hyperparameters the SEMs are above 3 points (the dead-output seeds); the standard error of a difference,
-# about sqrt(SEM_a^2 + SEM_b^2), is then above 5 points, so only a gap of more than about 10 points could have
+# about $\sqrt{\mathrm{SEM}_a^2 + \mathrm{SEM}_b^2}$, is then above 5 points, so only a gap of more than about 10 points could have
 # reached p < 0.05. Under `tuned` the SEMs of the poster's rules are below half a point, and the same tests do
 # find gaps of a few points (feedback alignment and Dale's law, notebook 06: both Holm p < 0.01). To claim equivalence you need an
 # equivalence test (e.g. TOST: two one-sided tests against a margin such as "within 2 points", chosen before
@@ -366,10 +366,10 @@ for s in poster:
 # several points below every backprop network, yet the Mann-Whitney p-value cannot show it. Why not? What is the
 # smallest two-sided p-value a rank test can give with 3 seeds per rule?
 
-# %% tags=["instructor"]
+# %% [markdown] tags=["instructor"]
 # **Answer.** A rank test only sees the order of the 6 accuracies. Under the null hypothesis each of the
-# C(6, 3) = 20 ways to place the 3 seeds of one rule among the 6 ranks is equally likely; the most extreme one
-# (all three below all three) has probability 1/20, and the two-sided p-value doubles it: p >= 0.1 however
+# $\binom{6}{3} = 20$ ways to place the 3 seeds of one rule among the 6 ranks is equally likely; the most extreme one
+# (all three below all three) has probability 1/20, and the two-sided p-value doubles it: $p \ge 0.1$ however
 # large the gap, before Holm multiplies it by up to the family size. Welch's test uses the size of the gap
 # and the spread, so its p-value has no such floor. The lesson for a design: decide the
 # number of seeds before the experiment, for the test you will use.
@@ -390,9 +390,9 @@ assert all(a["p_mannwhitney_holm"] >= 0.1 for a in seeds_demo("tuned", 3).axes[0
 # `compare` does, and with `record_every=20` records every 20th sample's update angle to backprop and the
 # interneurons' cancellation (`python -m dendritic figures` draws Figs. 3 and 5 from a run with these settings).
 
-# %% tags=["instructor"]
-# **Instructor** (about 15 min). Fig. 3 first (dotted: a seed that lost an output unit flattens early), then
-# Fig. 5, the evidence behind the poster's conclusion. Rule 3 = rule 2 + f'(z) D^F: the interneurons' residual
+# %% [markdown] tags=["instructor"]
+# **Instructor** (about 15 min). Fig. 3 first (dotted: a seed that lost an output unit), then Fig. 5, the
+# evidence behind the poster's conclusion. Rule 3 = rule 2 + $f'(z)\,D^F$: the interneurons' residual
 # is exactly how far rule 3 departs from rule 2. Notebook 04 derives why layer 1's interneurons overshoot.
 
 # %%
@@ -443,12 +443,11 @@ assert all(s["p_welch_holm"] > 0.05 for s in poster) and by_key[("tuned", "inter
 # worse than backprop under the poster's hyperparameters and reaches above 95 % when tuned. What does that suggest
 # about how much of the work layer 1's learning does on this task? How would you test it?
 
-# %% tags=["instructor"]
+# %% [markdown] tags=["instructor"]
 # **Answer.** It suggests the upper layers do most of the work: layer 1 maps a 2-D point to 128 ReLU features,
-# and even random features of that kind are a rich basis for the spiral, so an update of W1 that is nearly
-# unrelated to the gradient may cost little as long as W2 and W3 learn well (Fig. 5: their updates are more
-# than 30 degrees closer to backprop's than W1's).
-# The test: train with W1 and b1 frozen at their initial values (a learning rate of 0 for layer 1 only) and
+# and even random features of that kind are a rich basis for the spiral, so an update of $W_1$ that is nearly
+# unrelated to the gradient may cost little as long as $W_2$ and $W_3$ learn well (Fig. 5: their updates are more
+# than 30 degrees closer to backprop's than $W_1$'s). The test: train with $W_1$ and $b_1$ frozen at their initial values (a learning rate of 0 for layer 1 only) and
 # compare with backprop on the same seeds; if the gap is small, the comparison says little about whether the
 # dendritic signal of layer 1 is a useful error. A fair comparison would also report the angle per layer.
 
@@ -469,7 +468,7 @@ assert all(s["p_welch_holm"] > 0.05 for s in poster) and by_key[("tuned", "inter
 #
 # The committed entries of the poster's rules:
 
-# %% tags=["instructor"]
+# %% [markdown] tags=["instructor"]
 # **Instructor** (about 10 min). Show the table, run the small study, and ask the Think!: the tuned numbers
 # were selected on the same validation split that Fig. 4 reports. The test column of the CSV is the honest one.
 
@@ -510,7 +509,7 @@ assert math.isclose(best.value, again.val_acc.mean(), abs_tol=1e-6)
 # confirmed on seeds 5 to 9), and Fig. 4 reports the validation accuracy of seeds 0 to 9. Which part of the
 # comparison is therefore optimistic for the tuned rules? What would an honest final number be?
 
-# %% tags=["instructor"]
+# %% [markdown] tags=["instructor"]
 # **Answer.** The tuned validation accuracies are the numbers the search maximised, on every seed it used (0-4
 # in the search, 5-9 in the confirmation), so they are biased upwards: a little luck of the split and the
 # seeds was selected for. The honest number is the **test** accuracy (the `test_acc` column, a split the search

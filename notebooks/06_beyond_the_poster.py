@@ -52,7 +52,7 @@ FRAMES = lesson.size(30, 12)             # frames of the animation
 # across like that: this is the **weight transport problem** (Grossberg 1987). First, the poster's rule does use
 # the transpose:
 
-# %% tags=["instructor"]
+# %% [markdown] tags=["instructor"]
 # **Instructor** (about 10 min). Draw two layers and the two synapses between a pair of units, one in each
 # direction, and ask how the downward one could learn the upward one's strength. The code cell is a one-line
 # fact check; the Think! sets up the whole lesson.
@@ -68,13 +68,13 @@ assert torch.allclose(layers[0]["dendrite_forward"], W2.T @ layers[1]["activity"
 # error signal sent back through the "wrong" weights. Would the network learn anything at all? What would have to
 # happen to the forward weights $W$ for a fixed random $B$ to become useful?
 
-# %% tags=["instructor"]
+# %% [markdown] tags=["instructor"]
 # **Answer.** It learns, more slowly (Section 2, and Fig. 6 in Section 6: tuned feedback alignment ends more
-# than 5 points below backprop, yet far above chance). The output layer's update never uses B, so W3 learns
-# correctly from the start; the nudge of layer 2, sent down through a random B2, is still a consistent signal,
-# and W3 comes to align with B2^T (Section 2: the angle between B2 and W3^T ends between 50 and 80 degrees),
-# so that the random feedback carries part of the real error. In one online epoch that happens only in the top
-# hidden layer: B1 stays at about 90 degrees from W2^T.
+# than 5 points below backprop, yet far above chance). The output layer's update never uses $B$, so $W_3$ learns
+# correctly from the start; the nudge of layer 2, sent down through a random $B_2$, is still a consistent
+# signal, and $W_3$ comes to align with $B_2^\top$ (Section 2: the angle between $B_2$ and $W_3^\top$ ends between
+# 50° and 80°), so that the random feedback carries part of the real error. In one online epoch that happens
+# only in the top hidden layer: $B_1$ stays at about 90° from $W_2^\top$.
 
 # %% [markdown]
 # ## Section 2: Fixed random top-down weights: feedback alignment
@@ -83,10 +83,10 @@ assert torch.allclose(layers[0]["dendrite_forward"], W2.T @ layers[1]["activity"
 # *align* with $B^\top$, so that $B$ gradually carries a useful error. We measure it with the angle between $B_l$
 # and $W_{l+1}^\top$, both flattened to vectors: 90° means unrelated, 0° means that $B_l$ points like the transpose.
 
-# %% tags=["instructor"]
+# %% [markdown] tags=["instructor"]
 # **Instructor** (about 15 min). Exercise 1 takes about 5 minutes. Then run the training cell (it trains every
 # variant of this lesson once; the later sections reuse it) and read the alignment plot together: feedback
-# alignment's B1 stays at 90 degrees, B2 comes partly into line; Kolen-Pollack's come much closer.
+# alignment's $B_1$ stays at 90°, $B_2$ comes partly into line; Kolen-Pollack's come much closer.
 
 # %% [markdown]
 # ### Exercise 1: the alignment angle
@@ -175,7 +175,7 @@ assert final_alignment("kolen_pollack", 1) < 45 and final_alignment("kolen_polla
 # $W_{l+1}^\top - B_l \to (1-\lambda)(W_{l+1}^\top - B_l)$ at every step. Whatever $B$ started as, the difference
 # shrinks, and $B$ never reads $W$ (`dendritic/rules/top_down.py`).
 
-# %% tags=["instructor"]
+# %% [markdown] tags=["instructor"]
 # **Instructor** (about 20 min). Exercise 2 (5 min), then the animation (play it on the projector), then the demo
 # and its Think!: the surprise is that the angle falls even when the decay does almost nothing. Let students find
 # the reason before giving the answer: both matrices receive the same learned increments.
@@ -300,14 +300,14 @@ assert round(100 * result.val_acc[0], 1) == 97.7 and round(result.records["align
 # $W_{l+1}^\top - B_l$ is still there after the epoch, yet the angle of $B_1$ still falls from 90° to below 50°.
 # What lines $B$ up with $W^\top$, if not the decay? And why does a decay of `1e-2` ruin learning?
 
-# %% tags=["instructor"]
-# **Answer.** Both matrices receive the same learned increment every step (eta a_l (x) N_{l+1} for B_l, its
-# transpose for W_{l+1}), so after an epoch each is its random start plus the same learned sum. Once that
+# %% [markdown] tags=["instructor"]
+# **Answer.** Both matrices receive the same learned increment every step ($\eta\, a_l \otimes N_{l+1}$ for $B_l$,
+# its transpose for $W_{l+1}$), so after an epoch each is its random start plus the same learned sum. Once that
 # shared part is large compared to the random starts, the two matrices point nearly the same way, whatever
-# happens to their difference: the angle falls from 90 degrees to below 50 with almost no decay. The decay
-# removes the random remainder, which finishes the job (at the poster's 5e-4 the animation's B2 ends within
-# 10 degrees). At 1e-2 every weight, forward ones included, shrinks by 1 % per step: W cannot hold what it
-# learns, and the network stays at chance (about 25 %, checked below).
+# happens to their difference: the angle falls from 90° to below 50° with almost no decay. The decay removes
+# the random remainder, which finishes the job (at the default $5\cdot 10^{-4}$ the animation's $B_2$ ends within
+# 10°). At $10^{-2}$ every weight, forward ones included, shrinks by 1 % per step: $W$ cannot hold what it
+# learns, and the network stays at chance (below 30 %, checked below).
 
 # %%
 # The Think!, checked: with decay 1e-6 the difference is almost all there, the angle falls anyway;
@@ -345,11 +345,11 @@ assert train_top_down("learned", 1e-2)[0].val_acc[0] < 0.3
 # nudge above and $B^I$ from the relay's own change. The circuit starts **balanced**: each inhibitory pathway is
 # `balance` times the least inhibition that lets its excitatory synapses start at or above 0.
 
-# %% tags=["instructor"]
+# %% [markdown] tags=["instructor"]
 # **Instructor** (about 20 min). Walk through the circuit on the board (pyramidal cells, PV, relay, SST and their
 # excitatory twins) before any code. Then: the sign check, Exercise 3 (5 min), the relay comparison and the demo.
-# The point to land: an all-positive top-down pathway cannot point like the mixed-sign W^T; the relay makes the
-# effective B mixed-sign while every synapse keeps its sign.
+# The point to land: an all-positive top-down pathway cannot point like the mixed-sign $W^\top$; the relay makes
+# the effective $B$ mixed-sign while every synapse keeps its sign.
 
 # %%
 dale = runs["dale"]
@@ -492,13 +492,13 @@ assert signs_kept
 # Why can the inhibitory SST-like interneurons alone not cancel the relay's inhibition? And what does it cost a
 # circuit when a pathway is the difference of two large, balanced parts (try `balance` 16 against 1)?
 
-# %% tags=["instructor"]
-# **Answer.** The relay *subtracts* B^I r from the dendrite, so the self-generated part of the top-down input has
-# a negative component; an inhibitory cell can only subtract more, never add back, so cancelling a negative input
-# needs excitation: the twin cells e_l, whose U^X adds to the dendrite. (Without them the dendrite would keep the
-# relay's inhibition as a false error.) A pathway that is the difference of two large parts (W^E - W^EI W^IE,
-# B^E - B^I Q) is sensitive: a small relative change of either part is a large change of the difference, and the
-# clip at 0 acts on the parts, not on the difference. In the demo students can see how much the balance matters
+# %% [markdown] tags=["instructor"]
+# **Answer.** The relay *subtracts* $B^I_l r_l$ from the dendrite, so the self-generated part of the top-down
+# input has a negative component; an inhibitory cell can only subtract more, never add back, so cancelling a
+# negative input needs excitation: the twin cells $e_l$, whose $U^X_l$ adds to the dendrite. (Without them the
+# dendrite would keep the relay's inhibition as a false error.) A pathway that is the difference of two large
+# parts ($W^E - W^{EI} W^{IE}$, $B^E - B^I Q$) is sensitive: a small relative change of either part is a large
+# change of the difference, and the clip at 0 acts on the parts, not on the difference. In the demo students can see how much the balance matters
 # on this task by comparing the accuracy and the alignment across the balance values.
 
 # %% [markdown]
@@ -517,7 +517,7 @@ assert signs_kept
 # And how much would the *best* linear interneuron matrix keep on the same network
 # (`diagnostics.linear_cancellation_floor`, a least-squares fit)?
 
-# %% tags=["instructor"]
+# %% [markdown] tags=["instructor"]
 # **Instructor** (about 10 min). Keep it short: the table is the lesson. Layer 2's top-down input comes from
 # the 4 ReLU output units and is far from linear; there the nonlinear interneurons beat any linear matrix.
 # The stability story belongs to notebook 04.
@@ -556,15 +556,15 @@ assert angle["nonlinear_interneuron"] < min(angle["interneuron"], angle["stable_
 # large part, and only the nonlinear interneurons get below it. Why is layer 2's top-down input so much less
 # linear than layer 1's? And why might an anti-Hebbian $R_1$ stay above a floor that a least-squares fit reaches?
 
-# %% tags=["instructor"]
-# **Answer.** Layer 2 hears the 4 output units, W3^T f(W3 a2 + b3), and each output unit is off (its ReLU at
-# zero) for about half of the validation points (checked below): as the input moves across the spiral, the
+# %% [markdown] tags=["instructor"]
+# **Answer.** Layer 2 hears the 4 output units, $W_3^\top f(W_3 a_2 + b_3)$, and each output unit is off (its ReLU
+# at zero) for about half of the validation points (checked above): as the input moves across the spiral, the
 # top-down input switches between a few very different linear pieces, and one linear map fits them only on
-# average. Layer 1 hears 32 units, each switching on its own boundary: a sum of many small kinks is much closer to
-# a linear function of a1, hence its low floor. The nonlinear interneurons copy the units above, kinks included,
-# so they switch off with them. The learned R1
-# chases a moving target: W2 (and with it the top-down input) changes every step, and a rate slow enough to be
-# stable averages over many samples, so online learning stays above the fit to the final network.
+# average. Layer 1 hears 32 units, each switching on its own boundary: a sum of many small kinks is much closer
+# to a linear function of $a_1$, hence its low floor. The nonlinear interneurons copy the units above, kinks
+# included, so they switch off with them. The learned $R_1$ chases a moving target: $W_2$ (and with it the
+# top-down input) changes every step, and a rate slow enough to be stable averages over many samples, so online
+# learning stays above the least-squares fit to the final network.
 
 # %% [markdown]
 # ## Section 6: How close to backprop?
@@ -574,12 +574,15 @@ assert angle["nonlinear_interneuron"] < min(angle["interneuron"], angle["stable_
 # notebook 05). Fig. 7 draws this lesson's runs: each variant's update angle to backprop per layer, the alignment
 # of the top-down weights, and the interneurons' cancellation.
 
-# %% tags=["instructor"]
+# %% [markdown] tags=["instructor"]
 # **Instructor** (about 10 min). Read Fig. 6 with the Think! in mind: which constraint costs what. Fig. 7 is the
-# mechanism: Kolen-Pollack's update comes closest to backprop's, feedback alignment's stays far in layer 1.
+# mechanism: Kolen-Pollack's update comes closest to backprop's, feedback alignment's stays far in layer 1
+# (both checked below).
 
 # %%
 rows, summary = results.read_comparison(), results.read_summary()
+missing = set(BEYOND) - {s["rule"] for s in summary if s["config"] == "tuned"}
+assert not missing, f"data/comparison.csv has no tuned rows of {missing}: `python -m dendritic figures` adds them"
 figures.fig6(rows, summary)
 
 # %%
@@ -595,14 +598,19 @@ assert 0 < gap["dale"] < 0.02 and tuned["dale"]["p_welch_holm"] < 0.01
 assert tuned["feedback_alignment"]["mean"] > 0.8 and tuned["kolen_pollack"]["mean"] > 0.95
 assert max(gap["stable_interneuron"], gap["nonlinear_interneuron"]) < 0.01
 assert all(tuned[name]["dead"] == 0 and tuned[name]["diverged"] == 0 for name in BEYOND)
+# and what Fig. 7 shows of this lesson's runs: Kolen-Pollack's update is the closest to backprop's, feedback
+# alignment's layer-1 update nearly unrelated to it
+overall = {name: float(np.nanmedian(runs[name]["result"].records["angle/all"])) for name in BEYOND}
+assert min(overall, key=overall.get) == "kolen_pollack"
+assert np.nanmedian(runs["feedback_alignment"]["result"].records["angle/layer1"]) > 80
 
 # %% [markdown]
 # **Think!** Which of the biological constraints cost accuracy on this task, and which did not?
 
-# %% tags=["instructor"]
-# **Answer** (from Fig. 6, checked above). Removing weight transport costs nothing when B learns: Kolen-Pollack
-# is within half a point of backprop and not significantly different. It costs more than 5 points when B is fixed
-# and random (feedback alignment, Holm p < 0.01): in one online epoch W aligns with B only in the top layer.
+# %% [markdown] tags=["instructor"]
+# **Answer** (from Fig. 6, checked above). Removing weight transport costs nothing when $B$ learns: Kolen-Pollack
+# is within half a point of backprop and not significantly different. It costs more than 5 points when $B$ is
+# fixed and random (feedback alignment, Holm p < 0.01): in one online epoch $W$ aligns with $B$ only in the top layer.
 # Dale's law costs less than 2 points, but significantly (Holm p < 0.01), with an inhibitory relay and excitatory
 # twin cells to keep the top-down pathway mixed-sign. The interneuron variants (stable or nonlinear) stay within a
 # point of backprop. No variant diverged or lost an output unit (the tuned rules' ungated output).

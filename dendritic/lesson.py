@@ -226,3 +226,82 @@ def median_over_epoch(result, key, start=0.0, stop=1.0):
     keep = (steps >= start * result.steps) & (steps < stop * result.steps)
     values = np.asarray(records[key], dtype=float)[keep]
     return float(np.nanmedian(values)) if np.isfinite(values).any() else float("nan")
+
+
+# --- 05_reproducing_the_comparison and 06_beyond_the_poster ---------------------------------------
+# The library's side of their exercises (what a student's answer is checked against) and one
+# measurement of notebook 06. Each is held against the rule it stands for in tests/test_lesson_05_06.py.
+
+def welch_t_test(a, b):
+    """Welch's two-sided t-test of samples ``a`` and ``b`` (no equal-variance assumption): (t, p),
+    as ``dendritic.stats.summarize`` computes the p-values of ``data/comparison_summary.csv``.
+
+    >>> t, p = welch_t_test([0.90, 0.92, 0.94], [0.80, 0.85, 0.90])
+    >>> round(t, 3), round(p, 3)
+    (2.251, 0.122)
+    """
+    from scipy import stats
+
+    test = stats.ttest_ind(np.asarray(a, dtype=float), np.asarray(b, dtype=float), equal_var=False)
+    return float(test.statistic), float(test.pvalue)
+
+
+def kolen_pollack_step(B, a, N, lr, decay):
+    """B_l after one Kolen-Pollack step (``dendritic/rules/top_down.py``): (1 - decay) B_l + lr a_l (x) N_{l+1}.
+
+    B: [n_l, n_{l+1}]; a: the activity of layer l [n_l]; N: the nudge of layer l+1 [n_{l+1}].
+
+    >>> import torch
+    >>> kolen_pollack_step(torch.ones(2, 1), torch.tensor([1.0, 0.0]), torch.tensor([0.5]), lr=0.1, decay=0.5)
+    tensor([[0.5500],
+            [0.5000]])
+    """
+    import torch
+
+    return (1 - decay) * B + lr * torch.outer(a, N)
+
+
+def effective_top_down(BE, BI, Q):
+    """The weights through which a Dale circuit's dendrite hears the layer above,
+    B_l = B^E_l - B^I_l Q_l, computed by ``dendritic.rules.dale`` itself.
+
+    BE: [S, n_l, n_{l+1}] excitatory top-down synapses; BI: [S, n_l, q_l] the relay's inhibitory
+    synapses onto the dendrite; Q: [S, q_l, n_{l+1}] the relay's input synapses. Returns [S, n_l, n_{l+1}].
+
+    >>> import torch
+    >>> effective_top_down(torch.ones(1, 2, 2), torch.full((1, 2, 1), 2.0), torch.tensor([[[1.0, 0.0]]]))
+    tensor([[[-1.,  1.],
+             [-1.,  1.]]])
+    """
+    from types import SimpleNamespace
+
+    from .rules.dale import Dale
+
+    parts = SimpleNamespace(top_down=[BE], relay_inhibition=[BI], relay=[Q])
+    return Dale().top_down_weights(parts)[0]
+
+
+def residual_fraction(rule, net, X):
+    """How much of its own top-down input W_{l+1}^T a_{l+1} a hidden layer's dendrite keeps once the
+    interneurons have cancelled what they can: |I_TD - I_Int| / |I_TD| over the points X, per member
+    and hidden layer, [S, L - 1] (0: perfect cancellation, 1: none). Pooled over points and units like
+    ``dendritic.diagnostics.linear_cancellation_floor``, the best any linear interneuron matrix can do,
+    so the two compare directly. ``rule``: one whose top-down weights are the transpose
+    (``interneuron``, ``stable_interneuron``, ``nonlinear_interneuron``); nothing learns.
+    """
+    import torch
+
+    from .diagnostics import cancellation_residual
+
+    if getattr(rule, "top_down", "transpose") != "transpose":
+        raise ValueError(f"rule must hear the layer above through W^T (top_down='transpose'), got {rule!r}")
+    residual = cancellation_residual(rule, net, X)                      # mean over points and units, [S, L - 1]
+    weights, _, _ = net.stacked()
+    with torch.no_grad():
+        _, activities = net.somas_and_activities(torch.as_tensor(X, dtype=torch.float32))
+    activities = [a if net.ensemble else a[None] for a in activities]
+    top_down = np.zeros_like(residual)
+    for l in range(1, net.layers):
+        incoming = (activities[l].double() @ weights[l].double()).numpy()   # [S, n, n_l]: W_{l+1}^T a_{l+1}
+        top_down[:, l - 1] = (incoming ** 2).mean(axis=(1, 2))
+    return np.sqrt(residual / np.maximum(top_down, 1e-300))

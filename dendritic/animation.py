@@ -18,7 +18,6 @@ Frames are plain data (dicts of numpy arrays), computed first and drawn second, 
 hold them against the library's state. matplotlib is imported only inside the functions that draw.
 """
 
-from dataclasses import replace
 
 import numpy as np
 
@@ -322,12 +321,14 @@ def alignment_frames(rule, data, seed=0, frames=40, layer=2, steps=None):
     ``rule`` must have top-down weights of its own (``kolen_pollack``, ``feedback_alignment``,
     ``dale``, ``top_down="learned"``...); for ``dale`` B is the effective B^E - B^I Q.
     Returns a list of dicts: step, B [n_l, n_{l+1}], WT [n_l, n_{l+1}], angle (degrees,
-    ``dendritic.diagnostics.alignment``).
+    ``dendritic.diagnostics.alignment``). The run is ``train``'s, sample order and learning-rate
+    schedule included: only the snapshots are added.
     """
+    from . import loop
     from .circuit import pack
     from .diagnostics import alignment
     from .network import Network
-    from .training import train
+    from .training import sample_order
 
     frames = checks.integer("frames", frames, 2)
     if frames > MAX_FRAMES:
@@ -344,15 +345,19 @@ def alignment_frames(rule, data, seed=0, frames=40, layer=2, steps=None):
     if steps > len(y):
         raise ValueError(f"steps must be an integer in {frames}..{len(y)} (one epoch of data), got {steps}")
     bounds = np.linspace(0, steps, frames).round().astype(int)
+    rule.check_network(net)
+    circuit, h = pack(net, rule), rule.numbers(net.sizes)
+    order = sample_order(net.seeds[0], len(y), 1)[:steps]
+    inputs = np.ascontiguousarray(X[order].numpy()[:, None, :])    # [steps, 1, n_0], as train orders them
+    classes = np.ascontiguousarray(y[order].numpy()[:, None])
 
     def snapshot(step):
-        B, W_above = rule.top_down_pairs(pack(net, rule))[layer - 1]
+        B, W_above = rule.top_down_pairs(circuit)[layer - 1]
         return dict(step=int(step), B=B[0].copy(), WT=W_above[0].T.copy(), angle=float(alignment(B, W_above)[0]))
 
     out = [snapshot(0)]
     for start, stop in zip(bounds[:-1], bounds[1:]):
-        chunk = replace(data, train=(X[start:stop], y[start:stop]))
-        train(net, rule, chunk, seed=seed * 1000 + int(start), eval_every=stop - start)
+        loop.run(rule, circuit, h, inputs, classes, int(start), int(stop), steps)
         out.append(snapshot(stop))
     return out
 

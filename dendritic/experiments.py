@@ -70,7 +70,8 @@ def training_pairs(configs, report=print):
 
 
 def _job(job):
-    """One ensemble (in a worker process or here): (TrainResult, state_dict as numpy)."""
+    """One ensemble (in a worker process or here): (TrainResult, every parameter and buffer as numpy,
+    the rule's own synapses included: they are buffers the rule adds to the network)."""
     config, name, seeds, per_class, data_seed, epochs, record_every, eval_every, forked = job
     if forked:  # a forked child must not touch the parent's OpenMP pool: it can deadlock
         torch.set_num_threads(1)
@@ -78,7 +79,8 @@ def _job(job):
     net = Network(seed=list(seeds))
     result = train(net, make_rule(name, config=config), data, epochs=epochs, eval_every=eval_every,
                    record_every=record_every)
-    return result, {k: v.detach().numpy() for k, v in net.state_dict().items()}
+    tensors = {**dict(net.named_parameters()), **dict(net.named_buffers())}
+    return result, {k: v.detach().numpy() for k, v in tensors.items()}
 
 
 def run(pairs, seeds=10, per_class=2000, data_seed=0, epochs=1, record_every=None, eval_every=None, workers=1,
@@ -135,9 +137,13 @@ def run(pairs, seeds=10, per_class=2000, data_seed=0, epochs=1, record_every=Non
                     outputs[i] = output
                     bar.update()
     runs = {}
-    for job, (result, state) in zip(jobs, outputs):
+    for job, (result, tensors) in zip(jobs, outputs):
         net = Network(seed=list(job[2]))
-        net.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+        own = set(net.state_dict())
+        net.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items() if k in own})
+        for name, value in tensors.items():  # the rule's synapses (B_l, interneuron populations): rule state
+            if name not in own:
+                net.register_buffer(name, torch.from_numpy(value), persistent=False)
         runs[(job[0], job[1])] = Run(result, net)
     return runs
 

@@ -241,3 +241,15 @@ def test_cancellation_frames_come_from_the_records(small_data, tmp_path):
         animation.cancellation_frames(records, frames=animation.MAX_FRAMES + 1)
     with pytest.raises(ValueError, match="interneuron"):
         animation.cancellation_frames({"step": np.arange(3)})
+
+
+def test_alignment_frames_follow_train_exactly_even_with_a_decaying_learning_rate(small_data):
+    """The snapshots come from train's own run: same sample order and one learning-rate schedule over
+    the whole run (lr_decay="linear" is not restarted between frames), so the last frame is train's result."""
+    rule = dendritic.rule("kolen_pollack", config="tuned")
+    assert rule.lr_decay == "linear"
+    frames = animation.alignment_frames(rule, small_data, seed=3, frames=7, layer=2)
+    net = dendritic.Network(seed=3)
+    dendritic.train(net, rule, small_data)
+    np.testing.assert_array_equal(frames[-1]["WT"], net.W3.detach().numpy().T)
+    np.testing.assert_array_equal(frames[-1]["B"], rule.state(net).top_down[1][0].numpy())

@@ -227,3 +227,23 @@ def test_the_committed_results_are_reproduced_here_bit_for_bit():
     mine = experiments.rows(experiments.run(pairs, seeds=seeds, workers=experiments.default_workers()))
     fmt = lambda row: {k: (f"{v:.6g}" if isinstance(v, float) else str(v)) for k, v in row.items()}
     assert [fmt(r) for r in mine] == [fmt(r) for r in committed]
+
+
+def test_a_run_keeps_the_rules_own_synapses():
+    """The trained networks experiments.run returns carry what each rule learned besides W and b (B_l,
+    interneuron populations): measuring them sees the trained circuit, not a freshly drawn one."""
+    from dendritic.diagnostics import cancellation_residual
+
+    data = dendritic.spiral_data(per_class=100)
+    runs = experiments.run([("tuned", "nonlinear_interneuron"), ("tuned", "kolen_pollack")], seeds=2, per_class=100,
+                           workers=2)
+    alone = dendritic.Network(seed=[0, 1])
+    rule = dendritic.rule("nonlinear_interneuron", config="tuned")
+    dendritic.train(alone, rule, data, eval_every=10**6)
+    mine = cancellation_residual(rule, runs[("tuned", "nonlinear_interneuron")].net, data.val[0])
+    np.testing.assert_array_equal(mine, cancellation_residual(rule, alone, data.val[0]))
+    assert (mine > 0).all()
+    kolen_pollack = dendritic.rule("kolen_pollack", config="tuned")
+    B = kolen_pollack.state(runs[("tuned", "kolen_pollack")].net).top_down
+    fresh = kolen_pollack.state(dendritic.Network(seed=[0, 1])).top_down
+    assert not any(np.allclose(b.numpy(), f.numpy()) for b, f in zip(B, fresh))

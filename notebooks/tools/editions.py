@@ -4,6 +4,8 @@ notebook's two files (the .py people edit and the .ipynb that runs) hold the sam
     python notebooks/tools/editions.py student      # -> build/student/*.ipynb
     python notebooks/tools/editions.py instructor   # -> build/instructor/*.ipynb
     python notebooks/tools/editions.py check        # exit 1 if a .py and its .ipynb disagree
+    python notebooks/tools/editions.py run notebooks/02_spiral_and_backprop.ipynb [--quick]
+                                                    # execute -> build/run/02_spiral_and_backprop.ipynb
 
 Cell tags (JupyterLab: the property inspector's "Cell Tags"; in the .py: `# %% tags=["solution"]`):
 
@@ -157,8 +159,9 @@ def expected_to_raise(cell):
     return "raises-exception" in cell.metadata.get("tags", ()) or "NBVAL_RAISES_EXCEPTION" in cell.source
 
 
-def execute(path, quick=True, timeout=600):
-    """Run a notebook in place (kernel cwd = its folder), keeping errors as outputs, widget state saved.
+def execute(path, quick=True, timeout=600, out=None):
+    """Run a notebook (kernel cwd = its folder) and write it with its outputs to ``out`` (default: in
+    place), keeping errors as outputs, widget state saved.
 
     quick=True sets DENDRITIC_QUICK=1 (small runs, as in the tests). Returns the cells that raised,
     as (cell number from 1, cell, expected) with expected True for a cell marked to raise.
@@ -167,6 +170,7 @@ def execute(path, quick=True, timeout=600):
     from nbclient import NotebookClient
 
     path = Path(path)
+    out = path if out is None else Path(out)
     nb = nbformat.read(path, as_version=4)
     env = {**os.environ, "MPLBACKEND": "Agg", "DENDRITIC_QUICK": "1" if quick else "0"}
     # The blocking kernel client: with nbclient's default asyncio one, a widget cell sometimes waits out the
@@ -174,17 +178,45 @@ def execute(path, quick=True, timeout=600):
     NotebookClient(nb, timeout=timeout, kernel_name="python3", kernel_manager_class=KernelManager,
                    allow_errors=True, store_widget_state=True, shutdown_kernel="immediate",
                    resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
-    nbformat.write(nb, path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out)
     return [(i + 1, cell, expected_to_raise(cell)) for i, cell in enumerate(nb.cells)
             if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.get("outputs", ()))]
+
+
+def run(paths, out, quick=False, timeout=600):
+    """Execute each notebook into out/<name>.ipynb (the source is left as it is), saying how long each took
+    and which cells raised; returns 1 if a cell raised that is not marked to (an unsolved exercise is)."""
+    import time
+
+    status = 0
+    for path in map(Path, paths):
+        start = time.perf_counter()
+        raised = execute(path, quick=quick, timeout=timeout, out=Path(out) / path.name)
+        unexpected = [number for number, _, expected in raised if not expected]
+        status |= bool(unexpected)
+        print(f"{path.name}: {time.perf_counter() - start:.0f} s, {'quick' if quick else 'full size'} -> "
+              f"{os.path.relpath(Path(out) / path.name)}"
+              + (f"; cells that raised: {', '.join(str(n) for n, _, _ in raised)}" if raised else "")
+              + (f" (not marked to raise: {', '.join(map(str, unexpected))})" if unexpected else ""), flush=True)
+    return status
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=[*sorted(REMOVED), "check"])
-    parser.add_argument("--out", type=Path, help="output folder (default build/<edition>)")
+    parser.add_argument("what", choices=[*sorted(REMOVED), "check", "run"])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="run: the notebooks to execute")
+    parser.add_argument("--out", type=Path, help="output folder (default build/<edition>, run: build/run)")
+    parser.add_argument("--quick", action="store_true", help="run: DENDRITIC_QUICK=1, every notebook small")
+    parser.add_argument("--timeout", type=int, default=600, help="run: seconds one cell may take (default 600)")
     args = parser.parse_args(argv)
+    if args.what == "run":
+        if not args.notebooks:
+            parser.error("run needs one or more notebooks, e.g. notebooks/02_spiral_and_backprop.ipynb")
+        return run(args.notebooks, args.out or ROOT / "build" / "run", args.quick, args.timeout)
+    if args.notebooks:
+        parser.error(f"{args.what} takes no notebooks")
     if args.what == "check":
         stale = [message for message in map(report, sources()) if message]
         print("\n\n".join(stale) if stale else f"{len(sources())} notebooks: each .py agrees with its .ipynb")

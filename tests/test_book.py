@@ -7,18 +7,14 @@ Without playwright or /usr/bin/chromium the test is skipped, saying why; with CI
 
 import functools
 import http.server
-import os
 import threading
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
+import browser as chromium_browser  # tests/browser.py: Debian's Chromium through Playwright
 import editions  # notebooks/tools
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync"]
 NOTEBOOK_PAGES = [p.stem for p in editions.sources()]
 PAGES = ["intro", *NOTEBOOK_PAGES, "figures", "results"]
 
@@ -45,30 +41,10 @@ ERROR_OUTPUTS = """() => Array.from(document.querySelectorAll(".output.traceback
     .map(o => o.textContent.trim().split("\\n").slice(-1)[0].slice(0, 160))"""
 
 
-def _missing():
-    """Why the browser check cannot run on this machine, or None."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the Python package playwright is not installed (pip install -e '.[test]')"
-    if not CHROMIUM.exists():
-        return f"no {CHROMIUM}: install Debian's chromium package (`make setup` does, as root)"
-    try:
-        import jupyter_book  # noqa: F401
-    except ImportError:
-        return "jupyter-book is not installed (pip install -e '.[book]')"
-    return None
-
-
 @pytest.fixture(scope="module")
 def site(request, tmp_path_factory):
     """The site of the quick student edition, served on 127.0.0.1: (base URL, folder)."""
-    reason = _missing()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"cannot check the website: {reason} (CI=true: this test may not be skipped)", pytrace=False)
-        print(f"skipping the website test: {reason}")
-        pytest.skip(reason)
+    chromium_browser.require("the website", "jupyter_book")
     import book
 
     folder, _ = request.getfixturevalue("student_edition")
@@ -88,12 +64,8 @@ def site(request, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(site):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+    with chromium_browser.chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup chromium test test-code test-notebooks figures figures-quick lab bench sync student instructor book book-quick clean
+.PHONY: setup chromium test test-code test-notebooks test-lab gallery run figures figures-quick lab bench sync student instructor book book-quick clean
 
 setup: $(STAMP) chromium
 
@@ -44,6 +44,21 @@ test-code: $(STAMP)
 
 test-notebooks: $(STAMP)
 	DENDRITIC_QUICK=1 MPLBACKEND=Agg $(BIN)/python -m pytest notebooks/*.ipynb --nbval-lax -q
+
+# The notebooks in JupyterLab in Debian's Chromium (tests/test_lab.py; part of `make test`).
+test-lab: $(STAMP) chromium
+	$(BIN)/python -m pytest tests/test_lab.py -q -rs
+
+# The README's screenshots (docs/gallery, <= 1 MB): each demo before and after a control change, each
+# animation's first frame, taken by the JupyterLab test.
+gallery: $(STAMP) chromium
+	DENDRITIC_GALLERY=1 $(BIN)/python -m pytest tests/test_lab.py -q -rs -k notebook_runs
+
+# Execute one notebook outside the tests, as a student runs it (QUICK=1: small), into build/run/:
+# make run NB=notebooks/02_spiral_and_backprop.ipynb
+run: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make run NB=notebooks/02_spiral_and_backprop.ipynb [QUICK=1]"; exit 2; }
+	$(BIN)/python notebooks/tools/editions.py run $(NB) $(if $(QUICK),--quick)
 
 figures: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m dendritic figures

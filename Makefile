@@ -23,15 +23,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m dendritic warmup
 	touch $(STAMP)
 
-# Debian's Chromium, for the website test (tests/test_book.py); playwright's own browser downloads are not used.
+# Debian's Chromium, for the browser tests (tests/test_book.py: the website; tests/test_lab.py: JupyterLab);
+# playwright's own browser downloads are not used.
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing Debian's chromium (for tests/test_book.py)"; \
+	    echo "installing Debian's chromium (for tests/test_book.py and tests/test_lab.py)"; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "could not install chromium: tests/test_book.py will be skipped (and fail under CI=true)"; \
+	      || echo "could not install chromium: the browser tests will be skipped (and fail under CI=true)"; \
 	  else \
-	    echo "no /usr/bin/chromium: tests/test_book.py will be skipped (install Debian's chromium package)"; \
+	    echo "no /usr/bin/chromium: the browser tests (tests/test_book.py, tests/test_lab.py) will be skipped (install Debian's chromium package)"; \
 	  fi; \
 	fi
 

@@ -52,6 +52,7 @@ SETTLE = 2.5           # a kernel idle this long with no cell running has finish
 RENDER_TIMEOUT = 15    # a cell's widgets and images to render once the cell is scrolled into view
 DEMO_TIMEOUT = 60      # a demo to redraw after a control changed (it may train a network)
 NO_EFFECT = 3          # ... unless the kernel has stayed idle this long and nothing changed
+FIRST_FRAME_TIMEOUT = 3  # an animation's first frame to show once its cell is on the screen
 PLAY_TIMEOUT = 5       # an animation's frame to change after one click on Play
 HUMAN_PAUSE = 0.3      # between seeing a button and clicking it
 CLICK_TIMEOUT = 2500   # ms: a control that cannot be clicked by then is covered, hidden or disabled
@@ -471,11 +472,13 @@ class Checker:
         for i in range(count):
             if not self.js("([p, i]) => labTest.scrollTo(p, i)", self.path, i):
                 continue
-            deadline = time.monotonic() + RENDER_TIMEOUT
+            start = time.monotonic()
             while True:
                 seen = self.js("([p, i]) => labTest.inspect(p, i)", self.path, i)
-                waiting = seen["unrendered"] or seen["loading"] or not all(p["complete"] for p in seen["players"])
-                if not waiting or time.monotonic() > deadline:
+                waited = time.monotonic() - start
+                waiting = seen["unrendered"] or seen["loading"] or not all(p["complete"] for p in seen["players"]) or (
+                    waited < FIRST_FRAME_TIMEOUT and not all(p["natural"][0] for p in seen["players"]))
+                if not waiting or waited > RENDER_TIMEOUT:
                     break
                 time.sleep(0.25)
             self.cells[i] = seen
@@ -511,8 +514,11 @@ class Checker:
         elif player["kind"].startswith("dendritic") and not player["size_in_html"]:
             self.problem(f"{where}: its first frame has no width and height in the HTML (the page jumps as it "
                          "loads, and a click aimed at Play misses)", shot, element)
-        elif self.gallery is not None:
-            self.gallery.add(f"{self.name}-animation{len(self.gallery.names(self.name, 'animation')) + 1}", element)
+        else:
+            self.done.append(f"cell {i + 1}: {player['kind']} shows its first frame ({player['natural'][0]}x"
+                             f"{player['natural'][1]} px, shown {player['shown'][0]}x{player['shown'][1]})")
+            if self.gallery is not None:
+                self.gallery.add(f"{self.name}-animation{len(self.gallery.names(self.name, 'animation')) + 1}", element)
 
     def player(self, id_):
         return self.page.locator(f'[data-labtest-player="{id_}"]')
@@ -639,8 +645,7 @@ class Checker:
         self.settle()
         element.scroll_into_view_if_needed(timeout=10_000)
         before = self.signature(demo["id"])
-        if self.gallery is not None:
-            self.gallery.add(f"{self.name}-demo{number}-before", element)
+        picture = self.gallery.take(element) if self.gallery is not None else None  # kept if the demo works
         tried = []
         for control in controls:
             try:
@@ -655,6 +660,7 @@ class Checker:
                 self.done.append(f"cell {i + 1}: demo {number} redrew after {control['kind']} "
                                  f"'{control['name']}' was {how}" + (f" (no effect: {'; '.join(tried)})" if tried else ""))
                 if self.gallery is not None:
+                    self.gallery.save(f"{self.name}-demo{number}-before", picture)
                     self.gallery.add(f"{self.name}-demo{number}-after", element)
                 self.check_layout(demo, "layout-after-change")
                 return
@@ -738,20 +744,27 @@ class Gallery:
             old.unlink()
 
     def add(self, name, element):
-        from PIL import Image
+        return self.save(name, self.take(element))
 
-        self.folder.mkdir(parents=True, exist_ok=True)
+    def take(self, element):
+        """A screenshot (PNG bytes) of ``element``, whole: the window grows for it if it is taller than the view."""
         box = element.bounding_box()
         grow = box and box["height"] > VIEWPORT["height"] - 150  # taller than the notebook shows: a taller window
         if grow:
             self.page.set_viewport_size({"width": VIEWPORT["width"], "height": int(box["height"]) + 300})
             time.sleep(0.5)
         try:
-            png = element.screenshot(timeout=10_000, animations="disabled")
+            return element.screenshot(timeout=10_000, animations="disabled")
         finally:
             if grow:
                 self.page.set_viewport_size(VIEWPORT)
                 time.sleep(0.3)
+
+    def save(self, name, png):
+        """``png`` as docs/gallery/<name>.jpg, at most GALLERY_WIDTH wide."""
+        from PIL import Image
+
+        self.folder.mkdir(parents=True, exist_ok=True)
         image = Image.open(BytesIO(png)).convert("RGB")
         if image.width > GALLERY_WIDTH:
             image = image.resize((GALLERY_WIDTH, round(image.height * GALLERY_WIDTH / image.width)), Image.LANCZOS)
@@ -761,4 +774,29 @@ class Gallery:
         return path
 
     def size(self):
-        return sum(p.stat().st_size for p in self.folder.glob("*.jpg"))
+        return sum(p.stat().st_size for p in self.folder.iterdir() if p.is_file()) if self.folder.is_dir() else 0
+
+    def write_index(self):
+        """docs/gallery/README.md: every picture in the folder, by notebook (made from the file names)."""
+        lines = ["# The course in JupyterLab", "",
+                 "Screenshots taken by `make gallery` (tests/test_lab.py): JupyterLab at 1366 x 768 with the file",
+                 "browser open, the notebooks run small (`DENDRITIC_QUICK=1`). Each interactive demo before and after",
+                 "the test changed one of its controls, and each animation's first frame, before any click (a demo",
+                 "whose plot did not change, or an animation without its first frame, fails the test and is left out).",
+                 ""]
+        pictures = sorted(self.folder.glob("*.jpg"))
+        for notebook in sorted({p.name.split("-")[0] for p in pictures}):
+            lines += [f"## {notebook}", ""]
+            names = [p.name for p in pictures if p.name.split("-")[0] == notebook]
+            demos = sorted({n.split("-")[1] for n in names if "-demo" in n}, key=lambda d: int(d[4:]))
+            if demos:
+                lines += ["| demo | before | after |", "|---|---|---|"]
+                for demo in demos:
+                    cells = [f"![{notebook} {demo} {when}]({notebook}-{demo}-{when}.jpg)"
+                             if f"{notebook}-{demo}-{when}.jpg" in names else "(unchanged)" for when in ("before", "after")]
+                    lines.append(f"| {demo[4:]} | {cells[0]} | {cells[1]} |")
+                lines.append("")
+            for name in names:
+                if "-animation" in name:
+                    lines += [f"![{notebook} {name[len(notebook) + 1:-4]}: first frame]({name})", ""]
+        (self.folder / "README.md").write_text("\n".join(lines))

@@ -21,25 +21,15 @@ import lab  # tests/lab.py
 NOTEBOOKS = sorted((lab.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 MAKE_GALLERY = os.environ.get("DENDRITIC_GALLERY") == "1"
 
-# What the notebooks on main fail in the browser today (the notebooks are being rewritten; issue 9). Strict:
-# remove a notebook's entry when its rewrite lands and the test passes (an entry for a notebook that passes
-# fails the run). The failure message lists every problem with its screenshot.
+# What the notebooks fail in the browser today. Strict: remove a notebook's entry when it is fixed and the test
+# passes (an entry for a notebook that passes fails the run). The failure message lists every problem found,
+# each with its screenshot in build/lab-screenshots/.
 FAILING_NOW = {
-    "01_soma_dendrite_neuron": "Run All stops at the exercise (cell 14, NotImplementedError); cell 18 calls "
-                               "update_angles with 6 arguments (TypeError), so cell 19's assertion fails",
-    "02_spiral_and_backprop": "Run All stops at the exercises (cells 13 and 17, NotImplementedError); check cell 15 "
-                              "calls the unsolved exercise (TypeError)",
-    "03_temporal_contrast": "demo 1 (cell 12) raises TypeError (update_angles) on every change, so its plot never "
-                            "changes; Run All stops at the exercise (cell 14) and at animation.kink_counts / "
-                            "plot_seed_pairs, which the library no longer has (cells 20, 24)",
-    "04_interneurons": "cell 8 and demo 1 (cell 13) call animation.plot_dendrite_saturation, which the library no "
-                       "longer has, so the demo's plot never changes; Run All stops at the exercise (cell 20) and "
-                       "at animation.plot_seed_pairs (cell 24)",
-    "05_reproducing_the_comparison": "the setup cell imports dendritic.experiments.read_csv, which the library no "
-                                     "longer has: every later cell fails; Run All stops at the exercises",
-    "06_beyond_the_poster": "the setup cell imports dendritic.alignment, which the library no longer has: every "
-                            "later cell fails, both demos never redraw; demo 2's description 'log10 balance' is "
-                            "cut off (needs 92 px, has 80 px)",
+    "05_reproducing_the_comparison": "demo 1 (cell 34, seeds_demo) shows no plot at all, so no control changes "
+                                     "it: widgets.interactive does not display the figure seeds_demo returns "
+                                     "(auto_display is off for interactive, and the figure is not pyplot's)",
+    "06_beyond_the_poster": "demo 1 (cell 30): the decay slider's readout '7.6e-5 tuned' is cut off (needs 84 px, "
+                            "has 77 px)",
 }
 
 

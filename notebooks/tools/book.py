@@ -81,6 +81,8 @@ def stage(notebooks, folder):
     folder = Path(folder)
     folder.mkdir(parents=True)
     shutil.copy2(ROOT / "README.md", folder / "intro.md")
+    if (ROOT / "docs" / "gallery").is_dir():  # the screenshots the README shows, at the same relative path
+        shutil.copytree(ROOT / "docs" / "gallery", folder / "docs" / "gallery", ignore=shutil.ignore_patterns("*.md"))
     shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", folder / "static" / "mathjax")
     chapters = []
     for path in sorted(map(Path, notebooks)):

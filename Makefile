@@ -78,6 +78,8 @@ bench: $(STAMP)
 sync: $(STAMP)
 	$(BIN)/jupytext --quiet --sync notebooks/[0-9][0-9]_*.py
 	$(BIN)/jupyter nbconvert --clear-output --inplace --log-level=WARN notebooks/[0-9][0-9]_*.ipynb
+	@# once more from the cleared .ipynb: the .py in exactly jupytext's form, so JupyterLab opens every pair
+	$(BIN)/jupytext --quiet --sync notebooks/[0-9][0-9]_*.ipynb
 
 # The two editions (cell tags, see notebooks/tools/editions.py), into build/student and build/instructor.
 student instructor: $(STAMP)

@@ -19,7 +19,7 @@
 #
 # **Estimated time**: about 80 min
 
-# %% tags=["setup"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["setup"]
 # Setup: imports, and the sizes quick mode shrinks (DENDRITIC_QUICK=1: the same code, run small)
 # %matplotlib inline
 import copy

@@ -19,7 +19,7 @@
 #
 # **Estimated time**: about 80 min
 
-# %% tags=["setup"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["setup"]
 # Setup: imports, and how much this lesson trains (quick mode, DENDRITIC_QUICK=1: fewer seeds, same code)
 # %matplotlib inline
 import json
@@ -174,7 +174,7 @@ def welch_t_test(a, b):
     return t, p
 
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 def welch_t_test(a, b):
     """Two-sided Welch t-test of samples a and b (1-D): returns (t, p)."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
@@ -234,7 +234,7 @@ def holm_by_hand(pvalues):
     return adjusted
 
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 def holm_by_hand(pvalues):
     """Holm-adjusted p-values, in the order given."""
     p = np.asarray(pvalues, dtype=float)
@@ -346,7 +346,7 @@ def seeds_demo(config="poster", seeds=10, yscale="logit"):
 
 narrow = dict(style=dict(description_width="56px"), layout=widgets.Layout(width="260px"))
 demo = widgets.interactive(
-    seeds_demo,
+    lambda config, seeds, yscale: display(seeds_demo(config, seeds, yscale)),   # interactive shows what is displayed
     config=widgets.Dropdown(options=["poster", "tuned"], value="poster", description="config", **narrow),
     seeds=widgets.IntSlider(value=10, min=2, max=10, description="seeds", continuous_update=False, **narrow),
     yscale=widgets.Dropdown(options=["logit", "linear"], value="logit", description="y axis", **narrow))

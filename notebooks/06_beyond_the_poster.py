@@ -20,7 +20,7 @@
 #
 # **Estimated time**: about 85 min
 
-# %% tags=["setup"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["setup"]
 # Setup: imports, the data, and how much this lesson trains (quick mode, DENDRITIC_QUICK=1: fewer seeds, same code)
 # %matplotlib inline
 import ipywidgets as widgets
@@ -107,7 +107,7 @@ def alignment_angle(B, W_above):
     return ...
 
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 def alignment_angle(B, W_above):
     """Angle (degrees) between B and W_above^T, each flattened per member: [S]."""
     u, v = B.flatten(1).double(), W_above.mT.flatten(1).double()
@@ -197,7 +197,7 @@ def kolen_pollack_step(B, a, N, lr, decay):
     return ...
 
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 def kolen_pollack_step(B, a, N, lr, decay):
     """B after one Kolen-Pollack step: (1 - decay) B + lr a (x) N."""
     return (1 - decay) * B + lr * torch.outer(a, N)
@@ -275,7 +275,8 @@ narrow = dict(style=dict(description_width="64px"), layout=widgets.Layout(width=
 pathway = widgets.Dropdown(options=["learned", "random"], value="learned", description="top-down", **narrow)
 decay = widgets.SelectionSlider(options=[("1e-6", 1e-6), ("1e-5", 1e-5), ("7.6e-5 tuned", KP_DECAY), ("3e-4", 3e-4),
                                          ("1e-3", 1e-3), ("1e-2", 1e-2)], value=KP_DECAY, description="decay",
-                                continuous_update=False, **narrow)
+                                continuous_update=False, style=narrow["style"],
+                                layout=widgets.Layout(width="340px"))   # room for the readout "7.6e-5 tuned"
 note = widgets.HTML()
 
 
@@ -382,7 +383,7 @@ def effective_top_down(BE, BI, Q):
     return ...
 
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 def effective_top_down(BE, BI, Q):
     """B_l = B^E_l - B^I_l Q_l, per member: [S, n_l, n_{l+1}]."""
     return BE - BI @ Q

@@ -24,13 +24,7 @@ MAKE_GALLERY = os.environ.get("DENDRITIC_GALLERY") == "1"
 # What the notebooks fail in the browser today. Strict: remove a notebook's entry when it is fixed and the test
 # passes (an entry for a notebook that passes fails the run). The failure message lists every problem found,
 # each with its screenshot in build/lab-screenshots/.
-FAILING_NOW = {
-    "05_reproducing_the_comparison": "demo 1 (cell 34, seeds_demo) shows no plot at all, so no control changes "
-                                     "it: widgets.interactive does not display the figure seeds_demo returns "
-                                     "(auto_display is off for interactive, and the figure is not pyplot's)",
-    "06_beyond_the_poster": "demo 1 (cell 30): the decay slider's readout '7.6e-5 tuned' is cut off (needs 84 px, "
-                            "has 77 px)",
-}
+FAILING_NOW = {}
 
 
 @pytest.fixture(scope="module")

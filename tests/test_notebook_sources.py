@@ -87,3 +87,13 @@ def test_the_commands_in_the_message_fix_the_pair(pair):
     subprocess.run([sys.executable, "-m", "jupytext", "--quiet", "--to", "ipynb", "--update", str(pair)], check=True)
     assert editions.disagreements(pair) == []
     assert [c.id for c in nbformat.read(pair.with_suffix(".ipynb"), 4).cells] == ids, "cell ids are kept"
+
+
+def test_cell_options_in_another_order_are_reported(pair):
+    """The same cells, but not the text jupytext writes: JupyterLab then refuses to open a newer .ipynb."""
+    text = pair.read_text()
+    header = next(line for line in text.splitlines() if line.startswith("# %%") and "tags=" in line and "jupyter=" in line)
+    hidden, tags = header.removeprefix("# %% ").split(" tags=")
+    pair.write_text(text.replace(header, f"# %% tags={tags} {hidden}", 1))
+    found = editions.disagreements(pair)
+    assert len(found) == 1 and "the order of cell options" in found[0], found

@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 import jupytext
+from jupytext.config import load_jupytext_config
 import nbformat
 from nbconvert import NotebookExporter
 from traitlets.config import Config
@@ -92,6 +93,14 @@ def disagreements(py):
         found += [f"cell {j + 1} of the .ipynb is only in the .ipynb ({_describe(book.cells[j])})" for j in range(j1, j2)]
     found += [f"cell {j + 1} of the .ipynb has outputs (committed notebooks have none)"
               for j, cell in enumerate(book.cells) if cell.get("outputs") or cell.get("execution_count")]
+    if not found:  # same cells, but JupyterLab also wants the same text, or it refuses a newer .ipynb
+        written = jupytext.writes(book, fmt="py:percent", config=load_jupytext_config(str(py.parent)))
+        changed = next((n for n, (a, b) in enumerate(zip(written.splitlines(), py.read_text().splitlines()), 1)
+                        if a != b), None)
+        if written != py.read_text():
+            found.append(f".py line {changed or 'at the end'} is not written the way jupytext writes this notebook "
+                         f"(e.g. the order of cell options); JupyterLab refuses to open the pair when the .ipynb "
+                         f"is the newer file")
     return found
 
 

@@ -79,7 +79,22 @@ def _evaluate(net, X, y, out):
                 start = net.W_at[l]
                 Wl = net.params[m, start:start + rows * cols].reshape((rows, cols))
                 bias = net.params[m, net.b_at[l]:net.b_at[l] + rows]
-                for j in range(rows):
+                j = 0
+                while j + 4 <= rows:  # four units at a time: each input row is read once for all four
+                    z0, z1, z2, z3 = above[j], above[j + 1], above[j + 2], above[j + 3]
+                    b0, b1, b2, b3 = bias[j], bias[j + 1], bias[j + 2], bias[j + 3]
+                    for s in range(n):
+                        z0[s], z1[s], z2[s], z3[s] = b0, b1, b2, b3
+                    for i in range(cols):
+                        w0, w1, w2, w3, a = Wl[j, i], Wl[j + 1, i], Wl[j + 2, i], Wl[j + 3, i], below[i]
+                        for s in range(n):
+                            x = a[s]
+                            z0[s] += w0 * x
+                            z1[s] += w1 * x
+                            z2[s] += w2 * x
+                            z3[s] += w3 * x
+                    j += 4
+                while j < rows:
                     z = above[j]
                     for s in range(n):
                         z[s] = bias[j]
@@ -87,6 +102,9 @@ def _evaluate(net, X, y, out):
                         w, a = Wl[j, i], below[i]
                         for s in range(n):
                             z[s] += w * a[s]
+                    j += 1
+                for j in range(rows):
+                    z = above[j]
                     if l == L:
                         for s in range(n):
                             if z[s] > 0:

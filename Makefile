@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup chromium test test-code test-notebooks test-lab gallery run figures figures-quick lab bench sync student instructor book book-quick clean
+.PHONY: setup chromium test test-fast test-code test-notebooks test-lab gallery run figures figures-quick lab bench sync student instructor book book-quick clean
 
 setup: $(STAMP) chromium
 
@@ -40,6 +40,12 @@ chromium:
 test: $(STAMP) chromium
 	DENDRITIC_QUICK=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests notebooks/*.ipynb --nbval-lax -q -rs -n 2 --dist loadscope
 
+# The edit-test loop: the package's tests without the browser, full-size notebook, website and
+# PostgreSQL tests (a few minutes); make test runs everything.
+test-fast: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -q -n 2 --dist loadscope --ignore=tests/test_lab.py \
+	    --ignore=tests/test_notebooks_full.py --ignore=tests/test_book.py --ignore=tests/test_tuning_postgres.py
+
 test-code: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests -q
 
@@ -67,8 +73,9 @@ figures: $(STAMP)
 figures-quick: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m dendritic figures --quick --out /tmp/dendritic-figures
 
+# (as root, e.g. in a container, JupyterLab refuses to start without --allow-root)
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP)
 	$(BIN)/python -m dendritic bench

@@ -16,7 +16,7 @@ import browser as chromium_browser  # tests/browser.py: Debian's Chromium throug
 import editions  # notebooks/tools
 
 NOTEBOOK_PAGES = [p.stem for p in editions.sources()]
-PAGES = ["intro", *NOTEBOOK_PAGES, "figures", "results"]
+PAGES = ["intro", *NOTEBOOK_PAGES, "docs/science", "figures", "results"]
 
 # Pages that show error output today, until the exercise pattern changes (the lead's refactor): an exercise
 # cell raises NotImplementedError on purpose (nbval's NBVAL_RAISES_EXCEPTION), and in 01 and 02 a check cell
@@ -94,7 +94,8 @@ def open_page(site, browser):
 
 def test_the_site_has_the_course_the_figures_and_the_results(site):
     _, folder = site
-    assert {p.stem for p in folder.glob("*.html")} >= {"index", *PAGES}
+    assert {p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.html")} >= {"index", *PAGES}
+    assert 'href="docs/science.html' in (folder / "intro.html").read_text()  # the README's link to the science
     figures = (folder / "figures.html").read_text()
     assert all(f"{png.name}" in figures for png in editions.ROOT.glob("figures/*.png"))
     assert "comparison_summary.csv" in (folder / "results.html").read_text()

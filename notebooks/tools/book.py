@@ -77,12 +77,15 @@ def _results_page(folder):
 
 
 def stage(notebooks, folder):
-    """Lay out a Jupyter Book in folder: intro (the README), the notebooks in order, figures, results."""
+    """Lay out a Jupyter Book in folder: intro (the README), the notebooks in order, the science document,
+    figures, results."""
     folder = Path(folder)
     folder.mkdir(parents=True)
     shutil.copy2(ROOT / "README.md", folder / "intro.md")
     if (ROOT / "docs" / "gallery").is_dir():  # the screenshots the README shows, at the same relative path
         shutil.copytree(ROOT / "docs" / "gallery", folder / "docs" / "gallery", ignore=shutil.ignore_patterns("*.md"))
+    (folder / "docs").mkdir(exist_ok=True)  # the science document, at the path the README links to
+    shutil.copy2(ROOT / "docs" / "science.md", folder / "docs" / "science.md")
     shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", folder / "static" / "mathjax")
     chapters = []
     for path in sorted(map(Path, notebooks)):
@@ -96,7 +99,8 @@ def stage(notebooks, folder):
     _results_page(folder)
     toc = {"format": "jb-book", "root": "intro",
            "parts": [{"caption": "The course", "chapters": chapters},
-                     {"caption": "Results", "chapters": [{"file": "figures"}, {"file": "results"}]}]}
+                     {"caption": "Science and results",
+                      "chapters": [{"file": "docs/science"}, {"file": "figures"}, {"file": "results"}]}]}
     (folder / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
     (folder / "_config.yml").write_text(yaml.safe_dump(CONFIG, sort_keys=False))
     return folder

@@ -130,12 +130,16 @@ def nudge_animation(compartments, member=0, target=None, frames_per_layer=6, hol
 
 
 def plot_nudge(compartments, member=0, target=None):
-    """The last frame of ``nudge_animation`` as a still pyplot figure (for sliders); returns the figure."""
-    import matplotlib.pyplot as plt
+    """The last frame of ``nudge_animation`` as a still figure (for sliders); returns the figure.
+
+    The figure is not registered with pyplot: show it with ``display(fig)``. (Redrawn from a slider
+    through pyplot, the inline backend in JupyterLab could show a blank picture with only its tick labels.)
+    """
+    from matplotlib.figure import Figure
 
     frames = nudge_frames(compartments, member, frames_per_layer=1, hold=1)[-1:]
     with style(**PROJECTOR):
-        fig = plt.figure(figsize=(DISPLAY_WIDTH / DPI, _nudge_height(frames)), dpi=DPI)
+        fig = Figure(figsize=(DISPLAY_WIDTH / DPI, _nudge_height(frames)), dpi=DPI)
         draw, _ = _draw_nudge(fig, frames, target)
         draw(0)
     return fig

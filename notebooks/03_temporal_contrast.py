@@ -268,8 +268,7 @@ assert 0.15 < trained_scan["with_a_kink"] < 0.35 and untrained_scan["with_a_kink
 def show_sample(i, network):
     kinked, angle = kinks_and_angle(networks[network], i)
     print(f"sample {i} (class {int(y[i])}): {kinked} kinked unit(s) in layers 2-3, angle to backprop {angle:.3g}°")
-    animation.plot_nudge(tc.compartments_of(networks[network], X[i], int(y[i])), target=int(y[i]))
-    plt.show()
+    display(animation.plot_nudge(tc.compartments_of(networks[network], X[i], int(y[i])), target=int(y[i])))
 
 
 controls = dict(i=widgets.IntSlider(value=sample, min=0, max=len(y) - 1, description="sample", continuous_update=False),

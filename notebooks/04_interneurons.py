@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 import dendritic
-from dendritic import animation, diagnostics, experiments, figures, lesson, plots, reproduce
+from dendritic import animation, diagnostics, experiments, figures, lesson, plots, reproduce, style
 from dendritic.rules.interneuron import ENERGY_FLOOR
 
 torch.set_num_threads(1)  # online learning on small tensors: one thread is fastest, also on a shared machine
@@ -450,9 +450,9 @@ def verdict(gain, clamp):
 def show_repeated_input(lr_rec, step, clamps):
     states, gain = repeat_one_input(3, lr_rec, clamp=clamps, normalize=step == "normalised")
     print(f"g = {gain:.2f}: each step multiplies the residual by 1 - g = {1 - gain:+.2f}, so {verdict(gain, clamps)}")
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
-    plots.plot_residual_steps(*axes, states, 1 - gain, clamp=clamps)
-    plt.show()
+    fig = style.figure(10, 3.4)
+    plots.plot_residual_steps(*fig.subplots(1, 2), states, 1 - gain, clamp=clamps)
+    display(fig)
 
 
 controls = dict(lr_rec=widgets.FloatLogSlider(value=0.533, base=10, min=-2.3, max=0.29, step=0.02, readout_format=".3f",

@@ -269,12 +269,36 @@ window.labTest = (() => {
     return {n: plots.length, plots: plots.join(" "), text: hash(texts)};
   }
 
+  // The images of a demo that are (nearly) blank: under half a percent of their pixels drawn dark and opaque.
+  // A matplotlib figure has several percent (axes, ticks, data); an empty one only its tick labels.
+  async function blankPlots(id) {
+    const root = document.querySelector(`[data-labtest-demo="${id}"]`);
+    if (!root) return [];
+    const images = Array.from(root.querySelectorAll("img")).filter(x => !x.closest(PLAYERS));
+    const blank = [];
+    for (const [i, img] of images.entries()) {
+      try { await img.decode(); } catch (e) { blank.push(i); continue; }
+      const scale = Math.min(1, 400 / Math.max(1, img.naturalWidth));
+      const w = Math.max(1, Math.round(img.naturalWidth * scale)), h = Math.max(1, Math.round(img.naturalHeight * scale));
+      const canvas = document.createElement("canvas");
+      canvas.width = w; canvas.height = h;
+      const context = canvas.getContext("2d");
+      context.drawImage(img, 0, 0, w, h);
+      const data = context.getImageData(0, 0, w, h).data;
+      let ink = 0;
+      for (let k = 0; k < data.length; k += 4)
+        if (data[k + 3] > 128 && data[k] + data[k + 1] + data[k + 2] < 600) ink++;
+      if (ink / (w * h) < 0.005) blank.push(i);
+    }
+    return blank;
+  }
+
   function sliderValue(controlId) {
     const handle = document.querySelector(`[data-labtest-control="${controlId}"] .noUi-handle`);
     return handle ? handle.getAttribute("aria-valuenow") : null;
   }
 
-  return {panel, state, scrollTo, inspect, layout, signature, sliderValue, kernelStatus, hash};
+  return {panel, state, scrollTo, inspect, layout, signature, blankPlots, sliderValue, kernelStatus, hash};
 })();
 """ % {"widget_errors": json.dumps(WIDGET_ERRORS)}
 
@@ -645,7 +669,12 @@ class Checker:
         self.settle()
         element.scroll_into_view_if_needed(timeout=10_000)
         before = self.signature(demo["id"])
-        picture = self.gallery.take(element) if self.gallery is not None else None  # kept if the demo works
+        blank = self.js("([d]) => labTest.blankPlots(d)", demo["id"])
+        if blank:
+            self.problem(f"{label}: interactive demo {number} shows a blank plot after Run All (picture {blank[0] + 1})",
+                         f"cell{i + 1}-demo-blank", element)
+            return
+        picture = self.gallery.steady(element) if self.gallery is not None else None  # kept if the demo works
         tried = []
         for control in controls:
             try:
@@ -657,6 +686,12 @@ class Checker:
                 tried.append(f"{control['kind']} '{control['name']}' (could not be changed)")
                 continue
             if self.wait_for_change(demo["id"], before):
+                blank = self.js("([d]) => labTest.blankPlots(d)", demo["id"])
+                if blank:
+                    self.problem(f"{label}: interactive demo {number}: after {control['kind']} '{control['name']}' was "
+                                 f"{how}, its plot is blank (picture {blank[0] + 1})",
+                                 f"cell{i + 1}-demo-blank", element)
+                    return
                 self.done.append(f"cell {i + 1}: demo {number} redrew after {control['kind']} "
                                  f"'{control['name']}' was {how}" + (f" (no effect: {'; '.join(tried)})" if tried else ""))
                 if self.gallery is not None:
@@ -744,10 +779,26 @@ class Gallery:
             old.unlink()
 
     def add(self, name, element):
-        return self.save(name, self.take(element))
+        return self.save(name, self.steady(element))
+
+    def steady(self, element, timeout=10.0):
+        """A screenshot of ``element`` once two in a row, half a second apart, are the same: right after a
+        redraw the browser can still be painting the new picture (a blank plot with only its tick labels)."""
+        shot, deadline = self.take(element), time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            again = self.take(element)
+            if again == shot:
+                return shot
+            shot = again
+        return shot
 
     def take(self, element):
         """A screenshot (PNG bytes) of ``element``, whole: the window grows for it if it is taller than the view."""
+        # every picture in it decoded and painted: a screenshot right after a redraw can catch a blank image
+        element.evaluate("""async e => {
+            await Promise.all(Array.from(e.querySelectorAll("img"), img => img.decode().catch(() => null)));
+            await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done))); }""")
         box = element.bounding_box()
         grow = box and box["height"] > VIEWPORT["height"] - 150  # taller than the notebook shows: a taller window
         if grow:

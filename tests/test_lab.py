@@ -136,6 +136,11 @@ DEFECTS = {  # cell source -> what the checker must say about it
         "widget error",
     'raise ValueError("an error cell")': "shows an error: ValueError: an error cell",
     'print("the cell after the error runs too")': "Run All stopped before cell 12",
+    # a demo whose plot changes, but to an empty picture (only what a redraw gone wrong leaves)
+    'def fading(x):\n    plt.figure(figsize=(4, 2))\n    plt.plot([0, 1], [0, 1]) if x == 5 else plt.axis("off")\n'
+    '    plt.show()\n'
+    'w.interactive(fading, x=w.IntSlider(value=5, min=0, max=10, description="x", continuous_update=False))':
+        "its plot is blank",
 }
 
 WORKING = [

@@ -41,7 +41,7 @@ test: $(STAMP) chromium
 	DENDRITIC_QUICK=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests notebooks/*.ipynb --nbval-lax -q -rs -n 2 --dist loadscope
 
 # The edit-test loop: the package's tests without the browser, full-size notebook, website and
-# PostgreSQL tests (a few minutes); make test runs everything.
+# PostgreSQL tests (about 6 minutes); make test runs everything.
 test-fast: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests -q -n 2 --dist loadscope --ignore=tests/test_lab.py \
 	    --ignore=tests/test_notebooks_full.py --ignore=tests/test_book.py --ignore=tests/test_tuning_postgres.py

@@ -22,7 +22,7 @@ import torch
 from IPython.display import display
 
 import dendritic
-from dendritic import figures, lesson
+from dendritic import figures, lesson, style
 from dendritic.diagnostics import relu_kinks, update_angles
 from dendritic.widgets import plot_single_neuron, plot_unit_nudges, single_neuron
 
@@ -103,9 +103,9 @@ LIMIT = 11  # the bars' fixed scale: the sliders reach ±3, so a dendritic state
 
 def show_neuron(bottom_up=0.8, top_down=0.6, teaching=0.3, interneuron=0.4):
     state = single_neuron(bottom_up, top_down, teaching, interneuron)
-    fig, ax = plt.subplots(figsize=(10, 3.8))
-    plot_single_neuron(ax, state, limit=LIMIT)
-    plt.show()
+    fig = style.figure(10, 3.8, layout=None)  # outside pyplot, shown once: redraws stay whole
+    plot_single_neuron(fig.subplots(), state, limit=LIMIT)
+    display(fig)
     return state
 
 
@@ -320,10 +320,10 @@ def show_nudges(sample=0, layer=2, interneuron=False):
     series = {name: dendritic.rule(name).compartments_of(fresh, X_val[sample], int(y_val[sample]))[layer - 1]["nudge"]
               for name in names}
     units = np.argsort(-series["backprop"].abs().numpy())[:24]
-    fig, ax = plt.subplots(figsize=(10, 3.5))
-    plot_unit_nudges(ax, series, units=units,
+    fig = style.figure(10, 3.5, layout=None)
+    plot_unit_nudges(fig.subplots(), series, units=units,
                      title=f"hidden layer {layer}, validation sample {sample} (class {int(y_val[sample])})")
-    plt.show()
+    display(fig)
     return series
 
 

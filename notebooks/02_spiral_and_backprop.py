@@ -27,7 +27,7 @@ import torch
 from IPython.display import display
 
 import dendritic
-from dendritic import figures, lesson
+from dendritic import figures, lesson, style
 from dendritic.data import bayes_accuracy
 from dendritic.widgets import Playground
 
@@ -80,10 +80,10 @@ assert torch.equal(again.train[0], data.train[0]) and torch.equal(again.val[1], 
 # %% tags=["demo"]
 def show_spiral(noise=0.16, classes=4, per_class=500, seed=0):
     spiral = dendritic.spiral_data(classes=classes, per_class=per_class, noise=noise, seed=seed)
-    fig, ax = plt.subplots(figsize=(6.5, 5))
-    figures.plot_spiral(ax, spiral)
+    fig = style.figure(6.5, 5, layout=None)  # outside pyplot, shown once: redraws stay whole
+    ax = figures.plot_spiral(fig.subplots(), spiral)
     ax.set_title(f"{classes} classes × {per_class} points, noise {noise:.2f}, seed {seed}")
-    plt.show()
+    display(fig)
     return spiral
 
 

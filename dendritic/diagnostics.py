@@ -37,18 +37,8 @@ def _angles(cells, reference, units, lr, lr_bias, bias, out):
     for m in range(cells.shape[0]):
         total_uv, total_uu, total_vv = 0.0, 0.0, 0.0
         for l in range(1, L + 1):
-            nn_uv, nn_uu, nn_vv = 0.0, 0.0, 0.0
-            for i in range(units[l], units[l + 1]):
-                u, v = float(cells[m, NUDGE, i]), float(reference[m, NUDGE, i])
-                nn_uv += u * v
-                nn_uu += u * u
-                nn_vv += v * v
-            pp_uv, pp_uu, pp_vv = 0.0, 0.0, 0.0
-            for i in range(units[l - 1], units[l]):
-                u, v = float(cells[m, PRESYNAPTIC, i]), float(reference[m, PRESYNAPTIC, i])
-                pp_uv += u * v
-                pp_uu += u * u
-                pp_vv += v * v
+            nn_uv, nn_uu, nn_vv = _dots(cells[m, NUDGE], reference[m, NUDGE], units[l], units[l + 1])
+            pp_uv, pp_uu, pp_vv = _dots(cells[m, PRESYNAPTIC], reference[m, PRESYNAPTIC], units[l - 1], units[l])
             uv = lr * nn_uv * pp_uv
             uu = lr * lr * nn_uu * pp_uu
             vv = nn_vv * pp_vv
@@ -61,6 +51,18 @@ def _angles(cells, reference, units, lr, lr_bias, bias, out):
             total_uu += uu
             total_vv += vv
         out[m, L] = _degrees(total_uv, total_uu, total_vv)
+
+
+@helper
+def _dots(u, v, start, stop):
+    """(u.v, u.u, v.v) over u[start:stop], v[start:stop], summed in float64 in index order."""
+    uv, uu, vv = 0.0, 0.0, 0.0
+    for i in range(start, stop):
+        a, b = float(u[i]), float(v[i])
+        uv += a * b
+        uu += a * a
+        vv += b * b
+    return uv, uu, vv
 
 
 @helper
@@ -90,12 +92,7 @@ def _nudge_angles(cells, reference, units, out):
     L = len(units) - 2
     for m in range(cells.shape[0]):
         for l in range(1, L):
-            uv, uu, vv = 0.0, 0.0, 0.0
-            for i in range(units[l], units[l + 1]):
-                u, v = float(cells[m, NUDGE, i]), float(reference[m, NUDGE, i])
-                uv += u * v
-                uu += u * u
-                vv += v * v
+            uv, uu, vv = _dots(cells[m, NUDGE], reference[m, NUDGE], units[l], units[l + 1])
             out[m, l - 1] = _degrees(uv, uu, vv)
 
 

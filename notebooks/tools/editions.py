@@ -95,9 +95,10 @@ def disagreements(py):
               for j, cell in enumerate(book.cells) if cell.get("outputs") or cell.get("execution_count")]
     if not found:  # same cells, but JupyterLab also wants the same text, or it refuses a newer .ipynb
         written = jupytext.writes(book, fmt="py:percent", config=load_jupytext_config(str(py.parent)))
-        changed = next((n for n, (a, b) in enumerate(zip(written.splitlines(), py.read_text().splitlines()), 1)
-                        if a != b), None)
-        if written != py.read_text():
+        source = py.read_text()
+        changed = next((n for n, (a, b) in enumerate(zip(written.splitlines(), source.splitlines()), 1) if a != b),
+                       None)
+        if written != source:
             found.append(f".py line {changed or 'at the end'} is not written the way jupytext writes this notebook "
                          f"(e.g. the order of cell options); JupyterLab refuses to open the pair when the .ipynb "
                          f"is the newer file")
